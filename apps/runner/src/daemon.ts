@@ -1,0 +1,100 @@
+import {
+  type Connector,
+  createEngine,
+  type Engine,
+  type Invoker,
+  type StopResult,
+  withStartRetry,
+} from "@fgconnect/core";
+import type { Logger } from "pino";
+import { type AdminServer, startAdmin } from "./admin.js";
+import type { Config } from "./config/schema.js";
+import { createConnector } from "./connectors.js";
+import { connectFunctionGraph } from "./functiongraph.js";
+import { loggingInvoker } from "./invocation-log.js";
+import { createMetrics } from "./metrics.js";
+
+export interface Daemon {
+  engine: Engine;
+  /** The admin server's URL, when it is enabled. */
+  adminUrl?: string;
+  /** The embedded emulator's URL, when the config has an `emulator` section. */
+  emulatorUrl?: string;
+  stop(): Promise<StopResult>;
+}
+
+/** Starts everything a config describes. `configDir` anchors relative paths in the config. */
+export async function startDaemon(
+  config: Config,
+  options: { configDir: string; logger: Logger },
+): Promise<Daemon> {
+  const { logger } = options;
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse())
+      await close().catch((err: unknown) => logger.warn({ err }, "error while closing"));
+  };
+
+  try {
+    const emuLog = logger.child({ component: "emulator" });
+    const fg = await connectFunctionGraph(config, options.configDir, (line) => emuLog.debug(line));
+    closers.push(() => fg.close());
+    if (fg.emulator)
+      logger.info({ url: fg.emulator.url }, "embedded FunctionGraph emulator started");
+    const { client, emulator } = fg;
+
+    // A source that cannot be reached at start is retried in the background (readyz says why).
+    const connectorLog = logger.child({ component: "connector" });
+    const connectors: Connector[] = Object.entries(config.connectors).map(([name, c]) =>
+      withStartRetry(() => createConnector(name, c), { logger: connectorLog }),
+    );
+    const { registry, hooks } = createMetrics(() => connectors);
+    const invoker: Invoker = config.log.invocations ? loggingInvoker(client, logger) : client;
+    const engine = createEngine({
+      invoker,
+      connectors,
+      routes: config.routes,
+      deadLetter: config.deadLetter,
+      limits: config.limits,
+      metrics: hooks,
+      logger: logger.child({ component: "engine" }),
+    });
+
+    let admin: AdminServer | undefined;
+    if (config.admin.enabled) {
+      admin = await startAdmin({
+        host: config.admin.host,
+        port: config.admin.port,
+        registry,
+        connectors: () => connectors,
+        ready: () => engine.health().state === "running",
+      });
+      closers.push(() => admin!.close());
+      logger.info({ url: admin.url }, "admin server: /healthz /readyz /metrics");
+    }
+
+    await engine.start();
+    logger.info(
+      { connectors: connectors.map((c) => `${c.name} (${c.type})`), routes: engine.routes.length },
+      "fgconnect running",
+    );
+
+    let stopping: Promise<StopResult> | undefined;
+    return {
+      engine,
+      adminUrl: admin?.url,
+      emulatorUrl: emulator?.url,
+      stop() {
+        stopping ??= (async () => {
+          const result = await engine.stop({ deadlineMs: config.shutdown.deadlineMs });
+          await closeAll();
+          return result;
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,5 @@
+export { ConfigError, type ConfigIssue } from "./config/errors.js";
+export { loadConfig, parseConfig } from "./config/load.js";
+export { type Config, configSchema } from "./config/schema.js";
+export { connectorTypes } from "./connectors.js";
+export { type Daemon, startDaemon } from "./daemon.js";

@@ -1,0 +1,19 @@
+export { AkSkAuth, type AkSkAuthOptions, akskAuth } from "./client/auth/aksk.js";
+export { IamAuth, type IamAuthOptions, iamAuth } from "./client/auth/iam.js";
+export type { AuthHeaders, AuthProvider, AuthRequest } from "./client/auth/provider.js";
+export * as signature from "./client/auth/signature.js";
+export { TokenAuth, tokenAuth } from "./client/auth/token.js";
+export { classifyHttpError, parseRetryAfter } from "./client/classify.js";
+export { createClient, FunctionGraphClient, type RequestOptions } from "./client/client.js";
+export * from "./client/errors.js";
+export {
+  type ClientOptions,
+  DEFAULT_CONNECTIONS,
+  DEFAULT_TIMEOUT_MS,
+  regionFromHost,
+} from "./client/options.js";
+export { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from "./client/payload.js";
+export { SyncInvokeResult } from "./client/response.js";
+export * from "./client/types.js";
+export { type FunctionUrn, formatUrn, parseUrn, type UrnDefaults } from "./client/urn.js";
+export * from "./engine/index.js";

@@ -1,0 +1,112 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ApiError } from "../../src/client/errors.js";
+import {
+  createDeadLetterSink,
+  createFileDeadLetterSink,
+  toDeadLetterEntry,
+} from "../../src/engine/dead-letter.js";
+import { record } from "./fakes.js";
+
+const base = {
+  reason: "retries exhausted" as const,
+  route: "orders",
+  target: "urn:fss:r:p:function:default:fn:latest",
+  mode: "async" as const,
+  attempts: 3,
+  firstAttemptAt: Date.UTC(2024, 0, 1, 0, 0, 0),
+  now: Date.UTC(2024, 0, 1, 0, 1, 0),
+  error: new ApiError(503, "FSS.0503", "unavailable", "req-9", true, "hint"),
+};
+
+describe("toDeadLetterEntry", () => {
+  it("keeps the record, the route, the target, the attempts, the timestamps and the last error", () => {
+    const r = record("r1", {
+      attributes: { topic: "t", partition: 2 },
+      orderingKey: "k",
+      body: Buffer.from('{"a":1}'),
+      timestamp: Date.UTC(2023, 11, 31),
+    });
+    expect(toDeadLetterEntry(r, base)).toEqual({
+      version: 1,
+      reason: "retries exhausted",
+      route: "orders",
+      target: base.target,
+      mode: "async",
+      attempts: 3,
+      firstAttemptAt: "2024-01-01T00:00:00.000Z",
+      deadLetteredAt: "2024-01-01T00:01:00.000Z",
+      error: {
+        name: "ApiError",
+        code: "FSS.0503",
+        message: "FunctionGraph answered 503 FSS.0503: unavailable (request req-9)",
+        requestId: "req-9",
+        httpStatus: 503,
+      },
+      record: {
+        id: "r1",
+        source: "src",
+        timestamp: "2023-12-31T00:00:00.000Z",
+        orderingKey: "k",
+        size: 10,
+        attributes: { topic: "t", partition: 2 },
+        bodyEncoding: "utf8",
+        body: '{"a":1}',
+      },
+    });
+  });
+
+  it("base64-encodes binary bodies and keeps JSON bodies as they are", () => {
+    const binary = Buffer.from([0xff, 0xfe, 0x00, 0x01]);
+    const entry = toDeadLetterEntry(record("b", { body: binary }), { ...base, error: undefined });
+    expect(entry.record.bodyEncoding).toBe("base64");
+    expect(Buffer.from(entry.record.body as string, "base64")).toEqual(binary);
+    expect(entry.error).toBeNull();
+    const json = toDeadLetterEntry(record("j", { body: { x: [1] } }), base);
+    expect(json.record).toMatchObject({ bodyEncoding: "json", body: { x: [1] } });
+  });
+});
+
+describe("file dead-letter sink", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fgc-dlq-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("creates the directory and appends one JSON object per line", async () => {
+    const path = join(dir, "nested", "deeper", "dlq.jsonl");
+    await writeFile(join(dir, "unrelated"), "");
+    const sink = createFileDeadLetterSink({ path });
+    const a = toDeadLetterEntry(record("a"), base);
+    const b = toDeadLetterEntry(record("b"), base);
+    await Promise.all([sink.write(a), sink.write(b)]);
+    await sink.close();
+    const again = createDeadLetterSink({ type: "file", path, fsync: false });
+    await again.write(a);
+    await again.close?.();
+    const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
+    expect(lines.map((l) => JSON.parse(l).record.id)).toEqual(["a", "b", "a"]);
+  });
+
+  it("rejects when it cannot write, and recovers on a later write", async () => {
+    const blocker = join(dir, "file-not-dir");
+    await writeFile(blocker, "");
+    const sink = createFileDeadLetterSink({ path: join(blocker, "dlq.jsonl") });
+    await expect(sink.write(toDeadLetterEntry(record("a"), base))).rejects.toThrow();
+    await rm(blocker);
+    await sink.write(toDeadLetterEntry(record("b"), base));
+    await sink.close();
+    const text = await readFile(join(blocker, "dlq.jsonl"), "utf8");
+    expect(
+      text
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l).record.id),
+    ).toEqual(["b"]);
+  });
+});

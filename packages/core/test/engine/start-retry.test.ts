@@ -1,0 +1,100 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ConnectorContext, RecordOutcome } from "../../src/connector.js";
+import { withStartRetry } from "../../src/engine/start-retry.js";
+import { FakeConnector, MemorySink, record, settle } from "./fakes.js";
+
+/** Fake connectors whose first `failures` starts reject. */
+function factory(failures: number) {
+  const made: FakeConnector[] = [];
+  const create = () => {
+    const c = new FakeConnector("flaky");
+    const n = made.length;
+    const start = c.start.bind(c);
+    c.start = async (ctx: ConnectorContext) => {
+      if (n < failures)
+        throw Object.assign(new Error(`broker down (${n})`), { hint: "start the broker" });
+      return start(ctx);
+    };
+    made.push(c);
+    return c;
+  };
+  return { made, create };
+}
+
+const ctx = (): ConnectorContext & { pushed: string[] } => {
+  const pushed: string[] = [];
+  return {
+    pushed,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    push: (r) => {
+      pushed.push(r.id);
+      return Promise.resolve<RecordOutcome>("delivered");
+    },
+  };
+};
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("withStartRetry", () => {
+  it("reports why it is not connected and retries with fresh instances, backing off", async () => {
+    const { made, create } = factory(2);
+    const c = withStartRetry(create, { firstDelayMs: 1000 });
+    const context = ctx();
+    await c.start(context);
+    expect(c.health()).toEqual({
+      connected: false,
+      detail: "could not start: broker down (0); retrying in 1 s",
+    });
+    expect(made[0]!.calls).toContain("stop");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(c.health().detail).toBe("could not start: broker down (1); retrying in 2 s");
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(made).toHaveLength(3);
+    expect(c.health().connected).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(c.health().connected).toBe(true);
+    // The running instance pushes through the context the engine gave.
+    await made[2]!.push(record("after-start"));
+    expect(context.pushed).toEqual(["after-start"]);
+    await c.stop();
+    expect(made[2]!.calls.at(-1)).toBe("stop");
+  });
+
+  it("stops retrying when stopped", async () => {
+    const { made, create } = factory(100);
+    const c = withStartRetry(create, { firstDelayMs: 1000 });
+    await c.start(ctx());
+    await c.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(made).toHaveLength(2);
+  });
+
+  it("applies a pause that came before the start succeeded", async () => {
+    const { made, create } = factory(1);
+    const c = withStartRetry(create, { firstDelayMs: 10 });
+    await c.start(ctx());
+    c.pause();
+    await vi.advanceTimersByTimeAsync(10);
+    await settle();
+    expect(made[1]!.calls).toContain("pause");
+    c.resume();
+    expect(made[1]!.calls.at(-1)).toBe("resume");
+  });
+
+  it("forwards dead letters to the running instance's own sink", async () => {
+    const sinks: MemorySink[] = [];
+    const c = withStartRetry(() => {
+      const sink = new MemorySink();
+      sinks.push(sink);
+      return Object.assign(new FakeConnector("native"), { deadLetter: sink });
+    });
+    await c.start(ctx());
+    await c.deadLetter!.write({ record: { id: "x" } } as never);
+    expect(sinks[0]!.entries).toHaveLength(1);
+  });
+});

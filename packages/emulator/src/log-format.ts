@@ -1,0 +1,35 @@
+/** FunctionGraph's log lines and invoke summary. */
+
+/** `2022-09-20T11:43:57Z`: the service's log timestamps have no milliseconds. */
+export function logTime(date = new Date()): string {
+  const iso = date.toISOString();
+  return `${iso.slice(0, 19)}Z`;
+}
+
+export function startLine(requestId: string, version: string): string {
+  return `${logTime()} Start invoke request '${requestId}', version: ${version}`;
+}
+
+export function finishLine(
+  requestId: string,
+  durationMs: number,
+  billingMs: number,
+  memoryUsedMb: number,
+  memoryMb: number,
+): string {
+  return `${logTime()} Finish invoke request '${requestId}', duration: ${durationMs.toFixed(3)}ms, billing duration: ${billingMs}ms, memory used: ${memoryUsedMb.toFixed(3)}MB, billing memory: ${memoryMb}MB`;
+}
+
+/** The `X-Cff-Invoke-Summary` header value. */
+export function invokeSummary(
+  durationMs: number,
+  billingMs: number,
+  memoryMb: number,
+  memoryUsedMb: number,
+): string {
+  return `{"duration":${round3(durationMs)},"billingDuration":${billingMs},"memorySize":${memoryMb},"memoryUsed":${round3(memoryUsedMb)}}`;
+}
+
+export function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,39 @@
+export type { KafkaClient } from "./client/types.js";
+export { PartitionCommits } from "./commits.js";
+export {
+  createKafkaDeadLetterSink,
+  DEAD_LETTER_HEADERS,
+  DeadLetterTopic,
+  DeadLetterTopicError,
+  deadLetterMessage,
+  type KafkaDeadLetterOptions,
+  kafkaDeadLetterOptionsSchema,
+} from "./dead-letter.js";
+export { kafkaFormats } from "./formats.js";
+export { kafkaTriggerEventJson } from "./native-json.js";
+export {
+  type DeadLetterTopicOptions,
+  type KafkaConnection,
+  type KafkaOptions,
+  kafkaOptionsSchema,
+  type ResolvedKafkaOptions,
+} from "./options.js";
+export {
+  type EventInfo,
+  type KafkaTriggerEvent,
+  kafkaTriggerEvent,
+  PoisonRecordError,
+  type RichKafkaEvent,
+  type RichRecord,
+  richKafkaEvent,
+} from "./payload.js";
+export { type KafkaAttributes, type KafkaRecord, type RawMessage, toRecord } from "./record.js";
+export { type ClientFactory, KafkaConnector } from "./source.js";
+
+import { type KafkaOptions, kafkaOptionsSchema } from "./options.js";
+import { KafkaConnector } from "./source.js";
+
+/** A Kafka connector named `name`, its options validated and defaulted by `kafkaOptionsSchema`. */
+export function createKafkaConnector(name: string, options: KafkaOptions): KafkaConnector {
+  return new KafkaConnector(name, kafkaOptionsSchema.parse(options));
+}

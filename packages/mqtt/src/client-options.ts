@@ -1,0 +1,78 @@
+/** Resolved connector options → mqtt.js client options (plain data; TLS files read here). */
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import type { IClientOptions } from "mqtt";
+import { MqttConnectorError } from "./errors.js";
+import type { ResolvedMqttOptions } from "./options.js";
+
+const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
+
+export function defaultClientId(connector: string): string {
+  return `fgconnect-${connector}-${hostname()}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 128);
+}
+
+/** A PEM option is either PEM text or the path of a PEM file. */
+function pem(field: string, value: string | undefined): Buffer | undefined {
+  if (value === undefined) return undefined;
+  if (value.includes("-----BEGIN")) return Buffer.from(value);
+  try {
+    return readFileSync(value);
+  } catch (err) {
+    throw new MqttConnectorError(
+      "MQTT_TLS_FILE",
+      `${field}: cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      `set ${field} to a readable PEM file, or to the PEM text itself`,
+      { cause: err },
+    );
+  }
+}
+
+export function brokerUrls(options: ResolvedMqttOptions): string[] {
+  return Array.isArray(options.url) ? options.url : [options.url];
+}
+
+const noLog = (): void => {};
+
+export function clientOptions(connector: string, options: ResolvedMqttOptions): IClientOptions {
+  const urls = brokerUrls(options);
+  const servers = urls.map((url) => {
+    const u = new URL(url);
+    const protocol = u.protocol.replace(":", "") as "mqtt" | "mqtts" | "ws" | "wss";
+    return { protocol, host: u.hostname, port: u.port ? Number(u.port) : DEFAULT_PORTS[protocol]! };
+  });
+  const tls = options.tls;
+  const out: IClientOptions = {
+    ...servers[0],
+    ...(servers.length > 1 ? { servers } : {}),
+    clientId: options.clientId ?? defaultClientId(connector),
+    protocolVersion: options.protocolVersion,
+    clean: options.clean,
+    keepalive: options.keepaliveSeconds,
+    connectTimeout: options.connectTimeoutMs,
+    reconnectPeriod: options.reconnect.minDelayMs,
+    resubscribe: true,
+    // Responses and dead letters published while the connection is down go out on reconnect.
+    queueQoSZero: true,
+    // mqtt.js logs through `debug` several times per packet; off, that was ~5% of our CPU.
+    log: noLog,
+  };
+  if (options.username !== undefined) out.username = options.username;
+  if (options.password !== undefined) out.password = options.password;
+  if (options.protocolVersion === 5) {
+    out.properties = {
+      sessionExpiryInterval: options.sessionExpirySeconds,
+      receiveMaximum: options.receiveMaximum,
+    };
+  }
+  if (tls) {
+    const ca = pem("tls.ca", tls.ca);
+    const cert = pem("tls.cert", tls.cert);
+    const key = pem("tls.key", tls.key);
+    if (ca) out.ca = ca;
+    if (cert) out.cert = cert;
+    if (key) out.key = key;
+    out.rejectUnauthorized = tls.rejectUnauthorized;
+    if (tls.servername) out.servername = tls.servername;
+  }
+  return out;
+}

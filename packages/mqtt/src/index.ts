@@ -1,0 +1,31 @@
+export { AckGate, type AckPacket, type Held } from "./acks.js";
+export { deadLetterProperties } from "./dead-letter.js";
+export { MqttConnectorError } from "./errors.js";
+export {
+  type MqttOptions,
+  mqttOptionsSchema,
+  type ResolvedMqttOptions,
+  topicFilterProblem,
+} from "./options.js";
+export {
+  decodePayload,
+  eventRecord,
+  type MqttEvent,
+  type MqttEventRecord,
+  type MqttMessage,
+  type MqttProperties,
+  mqttEvent,
+  type PayloadEncoding,
+  type Qos,
+  rawEvent,
+} from "./payload.js";
+export { responseOf } from "./response.js";
+export { MqttConnector, type MqttRecord, type MqttStats, type PublishOptions } from "./source.js";
+
+import { type MqttOptions, mqttOptionsSchema } from "./options.js";
+import { MqttConnector } from "./source.js";
+
+/** An MQTT connector named `name`, its options validated and defaulted by `mqttOptionsSchema`. */
+export function createMqttConnector(name: string, options: MqttOptions): MqttConnector {
+  return new MqttConnector(name, mqttOptionsSchema.parse(options));
+}

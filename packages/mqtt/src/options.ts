@@ -1,0 +1,232 @@
+import { z } from "zod";
+
+const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+
+/** `+` and `#` must fill a whole level, and `#` must be last (MQTT 3.1.1 §4.7, MQTT 5 §4.7). */
+export function topicFilterProblem(filter: string): string | undefined {
+  let levels = filter.split("/");
+  if (filter.startsWith("$share/")) {
+    if (levels.length < 3 || levels[1] === "" || /[+#]/.test(levels[1]!)) {
+      return "a shared subscription is $share/<group>/<filter>, the group without '+' or '#'";
+    }
+    levels = levels.slice(2);
+  }
+  if (levels.join("/") === "") return "the topic filter is empty";
+  for (const [i, level] of levels.entries()) {
+    if (level.includes("#") && (level !== "#" || i !== levels.length - 1)) {
+      return "'#' must be a whole level and the last one";
+    }
+    if (level.includes("+") && level !== "+") return "'+' must be a whole level";
+  }
+  return undefined;
+}
+
+const topicSchema = z
+  .object({
+    filter: z
+      .string()
+      .min(1)
+      .describe(
+        "Topic filter, wildcards allowed (`sensors/+/temp`, `devices/#`); `$share/<group>/<filter>` splits messages among every client subscribed with the same group (several daemons).",
+      )
+      .superRefine((filter, ctx) => {
+        const problem = topicFilterProblem(filter);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    qos: qosSchema
+      .default(1)
+      .describe(
+        "Highest QoS the broker delivers with. 0: at most once. 1 and 2: acknowledged only after delivery or dead-lettering, so nothing is lost.",
+      ),
+  })
+  .strict();
+
+const tlsSchema = z
+  .object({
+    ca: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "CA certificate(s) that signed the broker's certificate: a PEM file path, or PEM text. Default: the system CAs.",
+      ),
+    cert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Client certificate for mutual TLS: a PEM file path, or PEM text."),
+    key: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Private key of the client certificate: a PEM file path, or PEM text. Never logged.",
+      ),
+    rejectUnauthorized: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Refuse a broker whose certificate does not verify. Turn off only for a throwaway test broker.",
+      ),
+    servername: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Server name sent for SNI and checked in the certificate. Default: the URL's host.",
+      ),
+  })
+  .strict()
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), {
+    message: "give both cert and key (mutual TLS), or neither",
+    path: ["key"],
+  })
+  .describe("TLS settings for mqtts:// and wss:// brokers.");
+
+const reconnectSchema = z
+  .object({
+    minDelayMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(1000)
+      .describe("Wait before the first reconnect attempt, in ms."),
+    maxDelayMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe("Longest wait between reconnect attempts, in ms; the wait doubles up to it."),
+  })
+  .strict()
+  .refine((r) => r.maxDelayMs >= r.minDelayMs, {
+    message: "maxDelayMs must be at least minDelayMs",
+    path: ["maxDelayMs"],
+  })
+  .describe("Backoff between reconnect attempts after the connection is lost.");
+
+const urlSchema = z
+  .string()
+  .regex(/^(mqtts?|wss?):\/\/[^/]+/, "use mqtt://host:port, mqtts://host:port, ws://… or wss://…");
+
+/** The one schema of the MQTT connector's options: validation, defaults, JSON Schema, docs. */
+export const mqttOptionsSchema = z
+  .object({
+    url: z
+      .union([urlSchema, z.array(urlSchema).min(1)])
+      .describe(
+        "Broker URL, e.g. mqtt://broker:1883 or mqtts://broker:8883; a list is tried in turn (failover between brokers of a cluster).",
+      ),
+    protocolVersion: z
+      .union([z.literal(4), z.literal(5)])
+      .default(5)
+      .describe(
+        "MQTT protocol: 5 (MQTT 5) or 4 (MQTT 3.1.1). Properties, shared-subscription errors and response topics need 5.",
+      ),
+    clientId: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe(
+        "Client identifier; the broker keeps the persistent session under it, so keep it stable across restarts and unique per daemon. Default: fgconnect-<connector name>-<host name>.",
+      ),
+    clean: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Start with a clean session. false (the default) keeps the session, so QoS 1/2 messages published while the daemon is down are delivered when it returns.",
+      ),
+    sessionExpirySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(4_294_967_295)
+      .default(86_400)
+      .describe(
+        "MQTT 5: how long the broker keeps the session after a disconnect. 0 discards it at once, so offline messages are lost even with clean false.",
+      ),
+    keepaliveSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(65_535)
+      .default(30)
+      .describe(
+        "Seconds between keepalive pings; the connection is dropped and re-made when the broker stops answering.",
+      ),
+    connectTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe("How long to wait for the broker to accept the connection at start, in ms."),
+    topics: z
+      .array(topicSchema)
+      .min(1)
+      .describe("Subscriptions: topic filters and the QoS of each."),
+    username: z.string().min(1).optional().describe("User name for the broker."),
+    password: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Password for the broker. Use ${ENV_VAR}; never commit it. Never logged."),
+    tls: tlsSchema.optional(),
+    reconnect: reconnectSchema.prefault({}),
+    receiveMaximum: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_535)
+      .default(1000)
+      .describe(
+        "MQTT 5: QoS 1/2 messages the broker may send before earlier ones are acknowledged (acknowledgement waits for delivery). For MQTT 3.1.1 the broker's own limit applies (Mosquitto: max_inflight_messages).",
+      ),
+    ordering: z
+      .enum(["topic", "none"])
+      .default("topic")
+      .describe(
+        "topic: messages of one topic are delivered one after another, in arrival order. none: in parallel.",
+      ),
+    respond: z
+      .object({
+        qos: qosSchema.default(1).describe("QoS of the published response."),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "MQTT 5 request/response: when a message carries a response topic, publish the function's result there with the message's correlation data (sync routes).",
+      ),
+    deadLetter: z
+      .object({
+        topic: z
+          .string()
+          .min(1)
+          .regex(/^[^+#]*$/, "a topic to publish to has no wildcards")
+          .describe("Topic dead letters are published to."),
+        qos: qosSchema
+          .default(1)
+          .describe("QoS of the dead-letter publish (1 or 2 to be sure the broker has it)."),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "Dead letters to an MQTT topic (through this connector's connection): MQTT 5 republishes the original message with the error in user properties; MQTT 3.1.1 publishes the dead-letter entry as JSON.",
+      ),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.password !== undefined && o.username === undefined) {
+      ctx.addIssue({ code: "custom", path: ["username"], message: "a password needs a username" });
+    }
+    if (o.protocolVersion === 4 && o.respond) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["respond"],
+        message: "response topics need protocolVersion 5",
+      });
+    }
+  });
+
+export type MqttOptions = z.input<typeof mqttOptionsSchema>;
+export type ResolvedMqttOptions = z.output<typeof mqttOptionsSchema>;

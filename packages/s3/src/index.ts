@@ -1,0 +1,53 @@
+export { type ActionResult, movedKey } from "./actions.js";
+export type { Bucket, ListedObject, ObjectContent, PutCondition } from "./bucket.js";
+export { type CheckpointEntry, type CheckpointScope, readCheckpoint } from "./checkpoint-file.js";
+export {
+  BucketCheckpointStore,
+  type CheckpointStore,
+  FileCheckpointStore,
+} from "./checkpoint-store.js";
+export { type InlineContent, inlineContent } from "./content.js";
+export { type Change, diffListing } from "./diff.js";
+export {
+  BucketNotFoundError,
+  CheckpointConflictError,
+  CheckpointError,
+  ListingOrderError,
+  S3AccessDeniedError,
+  S3ConnectorError,
+  S3RequestError,
+  S3UnreachableError,
+} from "./errors.js";
+export { compareKeys } from "./key-order.js";
+export { decodeEventKey, parseNotification } from "./notification-records.js";
+export { type ResolvedS3Options, type S3Options, s3OptionsSchema } from "./options.js";
+export {
+  type ObjectEvent,
+  type ObjectEventName,
+  type ObsEvent,
+  type ObsEventRecord,
+  obsEvent,
+  obsEventRecord,
+  sequencerOf,
+} from "./payload.js";
+export {
+  type EventChange,
+  type PollCycleDeps,
+  type PollCycleOptions,
+  type PollCycleResult,
+  runPollCycle,
+  type Settlement,
+} from "./poll-cycle.js";
+export { S3Connector, type S3ConnectorDeps, type S3Record } from "./source.js";
+
+import { type S3Options, s3OptionsSchema } from "./options.js";
+import { S3Connector, type S3ConnectorDeps } from "./source.js";
+
+/** An S3 connector named `name`, its options validated and defaulted by `s3OptionsSchema`. */
+export function createS3Connector(
+  name: string,
+  options: S3Options,
+  deps?: S3ConnectorDeps,
+): S3Connector {
+  return new S3Connector(name, s3OptionsSchema.parse(options), deps);
+}

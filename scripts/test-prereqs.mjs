@@ -1,0 +1,30 @@
+// Checks (and where it can, installs) what the integration tests' servers need: Java and
+// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+const mosquitto = () =>
+  has("mosquitto") || ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"].some(existsSync);
+
+const missing = [];
+if (!mosquitto() || !has("openssl")) {
+  const root = process.getuid?.() === 0;
+  if (root && has("apt-get")) {
+    console.log("installing mosquitto and openssl from the system's packages…");
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "mosquitto", "openssl"], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  }
+  if (!mosquitto()) missing.push("mosquitto (Debian/Ubuntu: apt-get install mosquitto)");
+  if (!has("openssl")) missing.push("openssl");
+}
+if (!has("java")) missing.push("Java 17 or later (java on PATH)");
+if (!has("mvn")) missing.push("Maven (mvn on PATH, with access to Maven Central)");
+
+if (missing.length > 0) {
+  console.error(`The integration tests need:\n${missing.map((m) => `  - ${m}`).join("\n")}`);
+  process.exit(1);
+}

@@ -1,0 +1,144 @@
+import { createServer } from "node:net";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { type Emulator, startEmulator } from "@fgconnect/emulator";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { s3DaemonConfig } from "./daemon.js";
+import { createBucket, s3Client } from "./helpers.js";
+
+const server = inject("s3proxy");
+const client = s3Client(server);
+const secret = "webhook-shared-secret-0123456789";
+let emulator: Emulator;
+const received: unknown[] = [];
+let daemon: DaemonProcess;
+let url: string;
+let bucket: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    functions: {
+      sink: async (event: unknown) => {
+        received.push(event);
+        return { ok: true };
+      },
+    },
+    auth: false,
+    log: false,
+  });
+  bucket = await createBucket(client, "notify");
+  await client.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: "docs/hello world.txt",
+      Body: "hello",
+      ContentType: "text/plain",
+    }),
+  );
+  const port = await freePort();
+  const dir = workDir("fgc-s3-");
+  daemon = await startRunningDaemon(
+    dir,
+    s3DaemonConfig({
+      emulator,
+      server,
+      bucket,
+      dir,
+      fn: "sink",
+      connector: {
+        mode: "notifications",
+        notifications: { port, path: "/s3-events", secret },
+        content: { inline: true },
+      },
+    }),
+  );
+  url = `http://127.0.0.1:${port}/s3-events`;
+});
+afterAll(async () => {
+  daemon.child.kill("SIGTERM");
+  await daemon.exited;
+  await emulator.close();
+});
+
+/** What MinIO (and AWS S3) POST for one upload; the key is URL-encoded. */
+const notification = () => ({
+  EventName: "s3:ObjectCreated:Put",
+  Key: `${bucket}/docs/hello+world.txt`,
+  Records: [
+    {
+      eventVersion: "2.0",
+      eventSource: "minio:s3",
+      awsRegion: "",
+      eventTime: "2024-06-01T12:00:00.000Z",
+      eventName: "s3:ObjectCreated:Put",
+      userIdentity: { principalId: "minioadmin" },
+      requestParameters: { sourceIPAddress: "10.0.0.1" },
+      responseElements: { "x-amz-request-id": "17D1" },
+      s3: {
+        s3SchemaVersion: "1.0",
+        configurationId: "Config",
+        bucket: {
+          name: bucket,
+          ownerIdentity: { principalId: "minioadmin" },
+          arn: `arn:aws:s3:::${bucket}`,
+        },
+        object: {
+          key: "docs/hello+world.txt",
+          size: 5,
+          eTag: "5d41402abc4b2a76b9719d911017c592",
+          sequencer: "17D1A2B3C4D5E6F7",
+        },
+      },
+    },
+  ],
+});
+
+const post = (headers: Record<string, string>) =>
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(notification()),
+  });
+
+describe("notification mode in the daemon", () => {
+  it("delivers a posted Records document, with the object's content inline, before answering 200", async () => {
+    const res = await post({ authorization: `Bearer ${secret}` });
+    expect(res.status).toBe(200);
+    expect(received).toHaveLength(1);
+    const record = (received[0] as { Records: { s3: { object: Record<string, unknown> } }[] })
+      .Records[0]!;
+    const sent = notification().Records[0]!;
+    expect(record).toEqual({
+      ...sent,
+      s3: {
+        ...sent.s3,
+        object: {
+          ...sent.s3.object,
+          content: "hello",
+          contentEncoding: "utf8",
+          contentType: "text/plain",
+        },
+      },
+    });
+    const ready = await fetch(`${daemon.adminUrl}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+
+  it("refuses a wrong or missing secret with 401 and delivers nothing", async () => {
+    const before = received.length;
+    expect((await post({ authorization: "Bearer not-the-secret-at-all" })).status).toBe(401);
+    expect((await post({})).status).toBe(401);
+    expect(received.length).toBe(before);
+    expect((await post({ "x-fgconnect-secret": secret })).status).toBe(200);
+    expect(received.length).toBe(before + 1);
+  });
+});
