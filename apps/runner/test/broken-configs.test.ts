@@ -141,7 +141,7 @@ describe("broken configs", () => {
       (e: { code: number; stderr: string; stdout: string }) => e,
     );
     expect(err, "validate should fail").toBeDefined();
-    expect(err!.code).toBe(2);
+    expect(err!.code, err!.stderr).toBe(2);
     expect(err!.stderr).toContain(expected);
     if (line !== undefined) expect(err!.stderr).toContain(`${file}:${line} `);
     expect(err!.stderr).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);

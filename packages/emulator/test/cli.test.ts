@@ -8,17 +8,6 @@ let url: string;
 let output = "";
 
 beforeAll(async () => {
-  execFileSync(
-    process.execPath,
-    [
-      join(pkg, "..", "..", "node_modules", "typescript", "bin", "tsc"),
-      "-p",
-      "tsconfig.build.json",
-    ],
-    {
-      cwd: pkg,
-    },
-  );
   child = spawn(
     process.execPath,
     [
