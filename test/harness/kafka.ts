@@ -2,7 +2,7 @@
  * The Kafka test harness: a real broker per test run (see kafka/broker.ts), what tests need to
  * reach it, and small helpers to produce, read and manage topics with kafkajs.
  */
-import { Kafka, logLevel, type Producer } from "kafkajs";
+import { Kafka, logLevel, type Producer, type ProducerConfig } from "kafkajs";
 import type { BrokerInfo } from "./kafka/broker.js";
 
 export { type BrokerInfo, KafkaBroker, type SaslUser } from "./kafka/broker.js";
@@ -19,14 +19,22 @@ export interface KafkaTestEnv {
   controlUrl: string;
 }
 
-/** A kafkajs client on the PLAINTEXT listener, quiet unless something breaks. */
+/**
+ * A kafkajs client on the PLAINTEXT listener, quiet unless something breaks. Its producers are
+ * idempotent (one request in flight, as kafkajs requires for that): a produce retry after a lost
+ * acknowledgement must not store a record twice, or the tests' exact counts would break.
+ */
 export function testKafka(broker: BrokerInfo, clientId = "fgconnect-test"): Kafka {
-  return new Kafka({
+  const kafka = new Kafka({
     clientId,
     brokers: [broker.plaintext],
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 100 },
   });
+  const producer = kafka.producer.bind(kafka);
+  kafka.producer = (config?: ProducerConfig) =>
+    producer({ idempotent: true, maxInFlightRequests: 1, ...config });
+  return kafka;
 }
 
 export async function createTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {

@@ -59,7 +59,9 @@ describe("a slow function", () => {
       {
         url: broker.url,
         clientId: base,
-        keepaliveSeconds: 1,
+        // Long enough that a stalled event loop on a loaded machine (the broker drops a client
+        // after 1.5 periods without a packet) is not mistaken for a blocked keepalive.
+        keepaliveSeconds: 3,
         topics: [{ filter: `${base}/#`, qos: 1 }],
       },
       {
@@ -72,11 +74,12 @@ describe("a slow function", () => {
     await received.waitFor(1);
     for (let i = 0; i < 5; i++) await pub.publishAsync(`${base}/fast`, String(i), { qos: 1 });
     await received.waitFor(6);
-    await vi.waitFor(() =>
-      expect(p.connector.stats).toMatchObject({ received: 6, acknowledged: 5, inFlight: 1 }),
+    await vi.waitFor(
+      () => expect(p.connector.stats).toMatchObject({ received: 6, acknowledged: 5, inFlight: 1 }),
+      { timeout: 10_000 },
     );
     // Three keepalive periods with the slow delivery pending: the connection must stay up.
-    await new Promise((r) => setTimeout(r, 3500));
+    await new Promise((r) => setTimeout(r, 3 * 3_000 + 500));
     hold.release();
     await p.stop();
     expect(p.connector.stats).toMatchObject({ connections: 1, acknowledged: 6, inFlight: 0 });

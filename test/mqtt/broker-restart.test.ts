@@ -55,7 +55,7 @@ it("reconnects after the broker restarts mid-stream and loses nothing at QoS 1",
   await broker.stop();
   await vi.waitFor(
     async () => expect((await fetch(`${daemon.adminUrl}/readyz`)).status).toBe(503),
-    { interval: 50 },
+    { timeout: 10_000, interval: 50 },
   );
   await broker.start();
   await vi.waitFor(

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, inject, it, vi } from "vitest";
 import { type Pipeline, payloads, pipeline, publisher, uniqueName } from "./helpers.js";
 
 const broker = inject("broker");
@@ -42,8 +42,13 @@ describe.each([
         trigger_type: "MQTT",
         trigger_name: "mq",
       });
-      // Every message acknowledged once delivered: nothing is left waiting at the broker.
-      expect(p.connector.stats).toMatchObject({ received: n, acknowledged: n, inFlight: 0 });
+      // Every message acknowledged once delivered: nothing is left waiting at the broker. The
+      // last acknowledgement is counted only after its HTTP response settles, so poll for it.
+      await vi.waitFor(
+        () =>
+          expect(p.connector.stats).toMatchObject({ received: n, acknowledged: n, inFlight: 0 }),
+        { timeout: 10_000 },
+      );
     },
   );
 

@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -14,15 +13,6 @@ const received: unknown[] = [];
 let daemon: DaemonProcess;
 let url: string;
 let bucket: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   emulator = await startEmulator({
@@ -44,7 +34,6 @@ beforeAll(async () => {
       ContentType: "text/plain",
     }),
   );
-  const port = await freePort();
   const dir = workDir("fgc-s3-");
   daemon = await startRunningDaemon(
     dir,
@@ -56,12 +45,17 @@ beforeAll(async () => {
       fn: "sink",
       connector: {
         mode: "notifications",
-        notifications: { port, path: "/s3-events", secret },
+        // Port 0: the webhook takes a free port and the connector logs its URL (a port found
+        // free beforehand could be taken by the time the daemon binds it).
+        notifications: { port: 0, path: "/s3-events", secret },
         content: { inline: true },
       },
     }),
   );
-  url = `http://127.0.0.1:${port}/s3-events`;
+  const ready = await daemon.waitFor((l) => l.msg === "S3 connector ready");
+  const at = / at (http:\/\/127\.0\.0\.1:\d+\/s3-events)$/.exec(String(ready.detail));
+  if (!at) throw new Error(`no webhook URL in ${JSON.stringify(ready)}`);
+  url = at[1]!;
 });
 afterAll(async () => {
   daemon.child.kill("SIGTERM");

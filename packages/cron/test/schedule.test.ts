@@ -162,8 +162,9 @@ describe("missedTicks", () => {
     expect(missedTicks(parseSchedule("* * * * * *"), last, yearLater, "fire-all", 3)).toHaveLength(
       3,
     );
-    expect(performance.now() - started).toBeLessThan(1000);
-  });
+    // A few ms when bounded; walking the year's 31.6 M ticks one by one would take hours.
+    expect(performance.now() - started).toBeLessThan(5000);
+  }, 15_000);
   it("fires nothing when nothing was missed", () => {
     expect(missedTicks(s, new Date("2024-01-01T00:05:00Z"), now, "fire-all", 10)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 const pkg = join(import.meta.dirname, "..");
 let child: ChildProcess;
@@ -56,11 +56,15 @@ describe("fgconnect-emulator CLI", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { request_id: string; result: string };
     expect(JSON.parse(body.result).eventType).toBe("KAFKA");
-    await new Promise((r) => setTimeout(r, 100));
-    expect(output).toMatch(
-      new RegExp(
-        `sync urn:fss:cn-north-4:\\w+:function:default:hello:latest 200 ${body.request_id} [\\d.]+ms`,
-      ),
+    // The child prints the line after it answered: poll its output.
+    await vi.waitFor(
+      () =>
+        expect(output).toMatch(
+          new RegExp(
+            `sync urn:fss:cn-north-4:\\w+:function:default:hello:latest 200 ${body.request_id} [\\d.]+ms`,
+          ),
+        ),
+      { timeout: 10_000 },
     );
     const denied = await fetch(
       `${url}/v2/0123456789abcdef0123456789abcdef/fgs/functions/hello/invocations`,
@@ -70,7 +74,7 @@ describe("fgconnect-emulator CLI", () => {
       },
     );
     expect(denied.status).toBe(401);
-  });
+  }, 20_000);
 
   it("prints usage for --help", () => {
     const out = execFileSync(process.execPath, [join(pkg, "dist", "cli.js"), "--help"]).toString();

@@ -4,12 +4,19 @@ import { asyncPath, deferred, PROJECT, post, type Reply, start, syncPath } from 
 
 let emu: Emulator;
 const gate = deferred();
+const busyStarted = deferred();
 
 beforeAll(async () => {
   emu = await start({
     functions: {
       echo: (e: unknown) => e,
-      busy: { handler: () => gate.promise.then(() => "done"), config: { concurrency: 1 } },
+      busy: {
+        handler: () => {
+          busyStarted.resolve();
+          return gate.promise.then(() => "done");
+        },
+        config: { concurrency: 1 },
+      },
       pinned: {
         handler: () => "pinned",
         config: { versions: ["v1"], aliases: { prod: "v1" } },
@@ -99,7 +106,7 @@ describe("API errors", () => {
 
   it("429 FSS.0429 beyond a function's concurrency limit", async () => {
     const first = post(emu, syncPath("busy"));
-    await new Promise((r) => setTimeout(r, 50));
+    await busyStarted.promise; // the first call holds the only slot
     expectError(await post(emu, syncPath("busy")), 429, "FSS.0429");
     gate.resolve();
     expect((await first).text).toBe("done");

@@ -79,10 +79,14 @@ describe("fault injection", () => {
 
   it("throttles beyond maxConcurrency with 429, and async events wait instead", async () => {
     const gate = deferred();
-    emu.register("held", () => gate.promise.then(() => "released"));
+    const started = deferred();
+    emu.register("held", () => {
+      started.resolve();
+      return gate.promise.then(() => "released");
+    });
     emu.setFault("held", { maxConcurrency: 1 });
     const first = post(emu, syncPath("held"));
-    await new Promise((r) => setTimeout(r, 30));
+    await started.promise; // the first call holds the only slot
     const second = await post(emu, syncPath("held"));
     expect(second.status).toBe(429);
     expect(second.json().error_code).toBe("FSS.0429");

@@ -200,14 +200,15 @@ describe("sync invocation", () => {
   it("ends a function at its timeout with a TimeoutError result", async () => {
     const t0 = Date.now();
     const res = await post(emu, syncPath(emu.urnFor("slow")));
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // The function never settles: only its 0.1 s timeout ends it (slack for a loaded machine).
+    expect(Date.now() - t0).toBeLessThan(5000);
     expect(res.headers.get("x-is-func-err")).toBe("true");
     expect(res.headers.get("x-func-err-code")).toBe("2");
     expect(res.json()).toEqual({
       errorMessage: "invocation timed out after 0.1s",
       errorType: "TimeoutError",
     });
-  });
+  }, 15_000);
 
   it("supports callback-style handlers", async () => {
     const res = await post(emu, syncPath(emu.urnFor("callback")));

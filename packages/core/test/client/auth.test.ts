@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AkSkAuth, akskAuth } from "../../src/client/auth/aksk.js";
 import { type IamAuth, iamAuth } from "../../src/client/auth/iam.js";
 import {
@@ -192,9 +192,13 @@ describe("IamAuth", () => {
 
     now += 1 * 3600_000; // within the 1 h margin: old token used, new one fetched in background
     expect((await client.invoke(URN, {})).json).toBe("tok-1");
-    await new Promise((r) => setTimeout(r, 100));
+    // The refresh runs in the background: poll until calls carry its token. Calls made while it
+    // is under way share it (no further login), so exactly two logins remain.
+    await vi.waitFor(async () => expect((await client.invoke(URN, {})).json).toBe("tok-2"), {
+      timeout: 10_000,
+      interval: 20,
+    });
     expect(logins()).toHaveLength(2);
-    expect((await client.invoke(URN, {})).json).toBe("tok-2");
 
     now += 48 * 3600_000; // long expired: the call waits for a new login
     expect((await client.invoke(URN, {})).json).toBe("tok-3");

@@ -74,6 +74,18 @@ describe("invoke (sync v2)", () => {
     expect(req.body.toString()).toBe('{"k":"v"}');
   });
 
+  it("reads an answer that arrives in pieces, a character split between two of them", async () => {
+    server.handle((_req, res) => {
+      const bytes = Buffer.from(JSON.stringify(envelope({ word: "héllo 世界" })));
+      const cut = bytes.indexOf(Buffer.from("世")) + 1;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.end(bytes.subarray(cut)), 20);
+    });
+    const r = await client.invoke(URN, {});
+    expect(r.json).toEqual({ word: "héllo 世界" });
+  });
+
   it("asks for the log tail and instance memory, and decodes the X-Cff-Function-Log tail", async () => {
     server.handle((_req, res) =>
       json(
