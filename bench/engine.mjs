@@ -106,17 +106,19 @@ async function direct() {
 
 await direct();
 await throughEngine();
-const r = { engine: [], direct: [], engineCpu: [], directCpu: [] };
-/** Runs `fn`, keeping its rate and this process's CPU microseconds per record. */
-const measure = async (fn, rates, cpus) => {
+const r = { engine: [], direct: [], engineCpu: [], directCpu: [], engineEmu: [], directEmu: [] };
+/** Runs `fn`, keeping its rate and the CPU microseconds per record of this process and the emulator. */
+const measure = async (fn, rates, cpus, emuCpus) => {
   const before = process.cpuUsage();
+  const emuBefore = await emu.cpuMicros();
   rates.push(await fn());
   const used = process.cpuUsage(before);
   cpus.push((used.user + used.system) / total);
+  emuCpus.push(((await emu.cpuMicros()) - emuBefore) / total);
 };
 for (let i = 0; i < rounds; i++) {
-  await measure(direct, r.direct, r.directCpu);
-  await measure(throughEngine, r.engine, r.engineCpu);
+  await measure(direct, r.direct, r.directCpu, r.directEmu);
+  await measure(throughEngine, r.engine, r.engineCpu, r.engineEmu);
 }
 // The engine alone, no HTTP: its own CPU per record (this process, medians of `rounds`).
 const alone = [];
@@ -132,10 +134,10 @@ console.log(
   `node ${process.version}, ${total} records x ${rounds} rounds, concurrency ${concurrency}, medians`,
 );
 console.log(
-  `client directly: ${fmt(median(r.direct))} records/s, ${fmt(median(r.directCpu))} µs CPU per record`,
+  `client directly: ${fmt(median(r.direct))} records/s, ${fmt(median(r.directCpu))} µs CPU per record (emulator ${fmt(median(r.directEmu))} µs)`,
 );
 console.log(
-  `through the engine: ${fmt(median(r.engine))} records/s, ${fmt(median(r.engineCpu))} µs CPU per record`,
+  `through the engine: ${fmt(median(r.engine))} records/s, ${fmt(median(r.engineCpu))} µs CPU per record (emulator ${fmt(median(r.engineEmu))} µs)`,
 );
 console.log(`engine / direct: ${((median(r.engine) / median(r.direct)) * 100).toFixed(1)}%`);
 console.log(

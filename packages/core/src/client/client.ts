@@ -21,6 +21,7 @@ import {
 import { ASYNC_PAYLOAD_LIMIT, encodePayload, SYNC_PAYLOAD_LIMIT } from "./payload.js";
 import { stripUrlCredentials } from "./redact.js";
 import { parseAsyncAccepted, parseAsyncInvocationPage, parseSyncResponse } from "./response.js";
+import { type Answer, send } from "./send.js";
 import type {
   AsyncInvocationPage,
   AsyncInvocationQuery,
@@ -54,12 +55,6 @@ interface HeaderSlot {
 }
 
 type Kind = "sync" | "async" | "legacy" | "status";
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-}
 
 const MAX_CACHED_URNS = 4096;
 const ASYNC_STATUSES = new Set(["WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD"]);
@@ -263,19 +258,21 @@ export class FunctionGraphClient implements Invoker {
           }
           headers = mergeAuth(slot, sent);
         }
-        const res = await this.#dispatcher.request({
-          origin: o.origin,
-          path: fullPath,
-          method,
-          headers,
-          body,
+        const answer = await send(
+          this.#dispatcher,
+          {
+            origin: o.origin,
+            path: fullPath,
+            method,
+            headers,
+            body,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          },
           signal,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        const text = await res.body.text();
+        );
         if (
-          res.statusCode === 401 &&
+          answer.status === 401 &&
           attempt === 0 &&
           sent !== undefined &&
           auth?.onUnauthorized !== undefined &&
@@ -283,7 +280,7 @@ export class FunctionGraphClient implements Invoker {
         ) {
           continue;
         }
-        return { status: res.statusCode, headers: res.headers, text };
+        return answer;
       }
     } catch (err) {
       throw classifyTransportError(err, o.origin, timeoutMs, signal);

@@ -99,7 +99,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedOptions {
     throw new InvalidArgumentError("logTail", "must be true or false");
   }
   const dispatcher = options.dispatcher;
-  if (dispatcher !== undefined && typeof dispatcher?.request !== "function") {
+  if (dispatcher !== undefined && typeof dispatcher?.dispatch !== "function") {
     throw new InvalidArgumentError("dispatcher", "must be an undici Dispatcher");
   }
   return {

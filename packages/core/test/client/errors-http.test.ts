@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseRetryAfter } from "../../src/client/classify.js";
 import { createClient, type FunctionGraphClient } from "../../src/client/client.js";
 import {
@@ -193,6 +193,24 @@ describe("transport failures", () => {
     await expect(
       client.invokeAsync(URN, {}, { signal: AbortSignal.abort() }),
     ).rejects.toBeInstanceOf(AbortedError);
+  });
+
+  it("aborts every call in flight under one signal, and a call that finished is left alone", async () => {
+    server.handle(async (req, res) => {
+      if (req.url?.includes("quick")) return json(res, 200, { request_id: "q", result: "1" });
+      await new Promise<void>((r) => res.once("close", r));
+    });
+    const controller = new AbortController();
+    const options = { signal: controller.signal, timeoutMs: 10_000 };
+    const QUICK = URN.replace(":hello:", ":quick:");
+    const quick = await client.invoke(QUICK, {}, options);
+    expect(quick.requestId).toBe("q");
+    const held = [client.invoke(URN, {}, options), client.invokeAsync(URN, {}, options)];
+    await vi.waitFor(() => expect(server.requests.length).toBe(3));
+    controller.abort();
+    for (const call of held) await expect(call).rejects.toBeInstanceOf(AbortedError);
+    await expect(client.invoke(QUICK, {}, options)).rejects.toBeInstanceOf(AbortedError);
+    expect(server.requests.length).toBe(3);
   });
 
   it("times out on the client default too", async () => {

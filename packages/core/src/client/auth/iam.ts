@@ -1,9 +1,9 @@
-import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { classifyHttpError, classifyTransportError, header } from "../classify.js";
 import { createDispatcher } from "../dispatcher.js";
 import { AuthError, InvalidArgumentError, ProtocolError } from "../errors.js";
 import { installRedaction, redactedView } from "../redact.js";
+import { type Answer, send } from "../send.js";
 import type { AuthHeaders, AuthProvider } from "./provider.js";
 
 export interface IamAuthOptions {
@@ -206,25 +206,25 @@ export class IamAuth implements AuthProvider {
       },
     });
     const started = this.#now();
-    let status: number;
-    let headers: IncomingHttpHeaders;
-    let text: string;
+    let answer: Answer;
     try {
-      const res = await this.#dispatcher.request({
-        origin: this.#url.origin,
-        path: this.#url.pathname,
-        method: "POST",
-        headers: { "content-type": "application/json;charset=utf8" },
-        body,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      status = res.statusCode;
-      headers = res.headers;
-      text = await res.body.text();
+      answer = await send(
+        this.#dispatcher,
+        {
+          origin: this.#url.origin,
+          path: this.#url.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json;charset=utf8" },
+          body,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        },
+        undefined,
+      );
     } catch (err) {
       throw classifyTransportError(err, this.#url.origin, this.#timeoutMs, undefined);
     }
+    const { status, headers, text } = answer;
     if (status === 400 || status === 401 || status === 403 || status === 404) {
       const api = classifyHttpError(status, headers, text);
       throw new AuthError(
