@@ -8,47 +8,93 @@
 import { type EventInfo, eventTime, valuesByTopic } from "./payload.js";
 import type { KafkaRecord } from "./record.js";
 
-type Part = string | Buffer;
-
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** True when the bytes can stand between quotes in JSON as they are. */
+function escapes(b: number): boolean {
+  return b < 0x20 || b === QUOTE || b === BACKSLASH;
+}
+
+/**
+ * True when the bytes can stand between quotes in JSON as they are. Four bytes at a time (the
+ * bit tricks for "has a byte below 0x20" and "has a zero byte" after XOR with `"` and `\`): a
+ * byte at a time was the largest single cost of a 1 KB record at batch 100.
+ */
 function embeddable(value: Buffer): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const b = value[i]!;
-    if (b < 0x20 || b === QUOTE || b === BACKSLASH) return false;
+  const n = value.length;
+  const offset = value.byteOffset;
+  let i = 0;
+  const head = Math.min(n, (4 - (offset & 3)) & 3);
+  for (; i < head; i++) if (escapes(value[i]!)) return false;
+  const count = (n - i) >>> 2;
+  if (count > 0) {
+    const words = new Uint32Array(value.buffer, offset + i, count);
+    for (let k = 0; k < count; k++) {
+      const x = words[k]!;
+      const q = x ^ 0x22222222;
+      const s = x ^ 0x5c5c5c5c;
+      const hits = ((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s);
+      if ((hits & 0x80808080) !== 0) return false;
+    }
+    i += count * 4;
   }
+  for (; i < n; i++) if (escapes(value[i]!)) return false;
   return true;
 }
 
-export function kafkaTriggerEventJson(records: readonly KafkaRecord[], info: EventInfo): Buffer {
-  const byTopic = valuesByTopic(records);
-  const parts: Part[] = [
-    `{"event_version":"v1.0","event_time":${eventTime(records)},"trigger_type":"KAFKA","region":${JSON.stringify(info.region)},"instance_id":${JSON.stringify(info.instanceId)},"records":[`,
-  ];
-  let firstTopic = true;
-  for (const [topic, values] of byTopic) {
-    parts.push(firstTopic ? '{"messages":[' : ',{"messages":[');
-    firstTopic = false;
-    values.forEach((value, i) => {
-      if (i > 0) parts.push(",");
-      // A tombstone (null value) becomes an empty message.
-      if (value === null || value.length === 0) parts.push('""');
-      else if (embeddable(value)) parts.push('"', value, '"');
-      else parts.push(JSON.stringify(value.toString("utf8")));
-    });
-    parts.push(`],"topic_id":${JSON.stringify(topic)}}`);
-  }
-  parts.push("]}");
-  return concat(parts);
-}
+/** A message as JSON: a Buffer is text to put between quotes as it is; a string is JSON already. */
+type Message = Buffer | string;
 
-function concat(parts: readonly Part[]): Buffer {
-  let length = 0;
-  for (const p of parts) length += typeof p === "string" ? Buffer.byteLength(p) : p.length;
+const COMMA = 0x2c;
+const OPEN = '{"messages":[';
+
+export function kafkaTriggerEventJson(records: readonly KafkaRecord[], info: EventInfo): Buffer {
+  const head = `{"event_version":"v1.0","event_time":${eventTime(records)},"trigger_type":"KAFKA","region":${JSON.stringify(info.region)},"instance_id":${JSON.stringify(info.instanceId)},"records":[`;
+  const topics: { messages: Message[]; tail: string }[] = [];
+  let length = Buffer.byteLength(head) + 2;
+  for (const [topic, values] of valuesByTopic(records)) {
+    const tail = `],"topic_id":${JSON.stringify(topic)}}`;
+    // OPEN, the commas between messages, the tail, and a comma before every topic but the first.
+    length +=
+      OPEN.length +
+      Math.max(0, values.length - 1) +
+      Buffer.byteLength(tail) +
+      (topics.length > 0 ? 1 : 0);
+    const messages: Message[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!;
+      // A tombstone (null value) becomes an empty message.
+      const m =
+        value === null || value.length === 0
+          ? '""'
+          : embeddable(value)
+            ? value
+            : JSON.stringify(value.toString("utf8"));
+      messages[i] = m;
+      length += typeof m === "string" ? Buffer.byteLength(m) : m.length + 2;
+    }
+    topics.push({ messages, tail });
+  }
+
   const out = Buffer.allocUnsafe(length);
-  let at = 0;
-  for (const p of parts) at += typeof p === "string" ? out.write(p, at) : p.copy(out, at);
+  let at = out.write(head, 0);
+  topics.forEach(({ messages, tail }, t) => {
+    if (t > 0) out[at++] = COMMA;
+    at += out.write(OPEN, at);
+    for (let i = 0; i < messages.length; i++) {
+      if (i > 0) out[at++] = COMMA;
+      const m = messages[i]!;
+      if (typeof m === "string") {
+        at += out.write(m, at);
+      } else {
+        out[at++] = QUOTE;
+        out.set(m, at);
+        at += m.length;
+        out[at++] = QUOTE;
+      }
+    }
+    at += out.write(tail, at);
+  });
+  out.write("]}", at);
   return out;
 }

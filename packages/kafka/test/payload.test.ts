@@ -129,6 +129,25 @@ describe("the native event as JSON bytes", () => {
     }
   });
 
+  it("escape a quote, a backslash or a control byte wherever it sits in a value's words", () => {
+    const records = [];
+    const shared = Buffer.alloc(64 * 1024, "a");
+    let at = 0;
+    for (const special of ['"', "\\", "\u0000", "\u001f", " ", "\u007f", "é"]) {
+      for (let position = 0; position < 12; position++) {
+        for (let offset = 0; offset < 4; offset++) {
+          at += 16 + offset;
+          const text = `${"v".repeat(position)}${special}${"w".repeat(11 - position)}`;
+          const length = shared.write(text, at);
+          const value = shared.subarray(at, at + length);
+          records.push(toRecord("k", "t", 0, msg(records.length, value), "partition", limits));
+        }
+      }
+    }
+    const bytes = kafkaTriggerEventJson(records, info);
+    expect(bytes.toString("utf8")).toBe(JSON.stringify(kafkaTriggerEvent(records, info)));
+  });
+
   it("refuse what the object form refuses", () => {
     const binary = toRecord("k", "t", 0, msg(5, Buffer.from([0xff, 0xfe])), "partition", {
       maxRecordBytes: 1000,
