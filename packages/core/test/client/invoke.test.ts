@@ -1,6 +1,7 @@
+import { Agent, type Dispatcher } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FunctionGraphClient } from "../../src/client/client.js";
-import { FunctionError, ProtocolError } from "../../src/client/errors.js";
+import { FunctionError, InvalidArgumentError, ProtocolError } from "../../src/client/errors.js";
 import {
   envelope,
   json,
@@ -342,5 +343,32 @@ describe("listAsyncInvocations", () => {
       field: "query.limit",
     });
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe("a dispatcher of the caller's", () => {
+  it("carries every call, and stays open when the client closes", async () => {
+    let dispatched = 0;
+    class Counting extends Agent {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
+        dispatched += 1;
+        return super.dispatch(options, handler);
+      }
+    }
+    const dispatcher = new Counting();
+    const own = createClient({ endpoint: server.url, projectId: PROJECT, dispatcher });
+    server.handle((_req, res) => json(res, 200, envelope("ok")));
+    expect((await own.invoke(URN, {})).raw).toBe("ok");
+    await own.invokeAsync(URN, {}).catch(() => undefined);
+    expect(dispatched).toBe(2);
+    await own.close();
+    expect(dispatcher.closed).toBe(false);
+    await dispatcher.close();
+  });
+
+  it("must be a dispatcher", () => {
+    expect(() =>
+      createClient({ endpoint: server.url, projectId: PROJECT, dispatcher: {} as Dispatcher }),
+    ).toThrow(InvalidArgumentError);
   });
 });
