@@ -30,7 +30,8 @@ export function send(
  */
 const inFlight = new WeakMap<AbortSignal, Set<TextAnswer>>();
 
-function watch(signal: AbortSignal, answer: TextAnswer): void {
+/** Adds `answer` to its signal's set (and the signal's listener, the first time); returns it. */
+function watch(signal: AbortSignal, answer: TextAnswer): Set<TextAnswer> {
   let answers = inFlight.get(signal);
   if (answers === undefined) {
     const set = new Set<TextAnswer>();
@@ -46,6 +47,7 @@ function watch(signal: AbortSignal, answer: TextAnswer): void {
     answers = set;
   }
   answers.add(answer);
+  return answers;
 }
 
 class TextAnswer implements Dispatcher.DispatchHandler {
@@ -53,6 +55,8 @@ class TextAnswer implements Dispatcher.DispatchHandler {
   #headers: IncomingHttpHeaders = {};
   #chunks: Buffer[] = [];
   #controller: Dispatcher.DispatchController | undefined;
+  /** The set of answers in flight under the signal, this one among them. */
+  #watched: Set<TextAnswer> | undefined;
 
   constructor(
     private readonly resolve: (answer: Answer) => void,
@@ -68,7 +72,7 @@ class TextAnswer implements Dispatcher.DispatchHandler {
       return;
     }
     this.#controller = controller;
-    watch(signal, this);
+    this.#watched = watch(signal, this);
   }
 
   abort(reason: unknown): void {
@@ -104,6 +108,6 @@ class TextAnswer implements Dispatcher.DispatchHandler {
   }
 
   #done(): void {
-    if (this.#controller !== undefined) inFlight.get(this.signal!)?.delete(this);
+    this.#watched?.delete(this);
   }
 }
