@@ -51,6 +51,32 @@ describe.each([
 });
 
 describe("a slow function", () => {
+  it("holds back the acknowledgements of later messages: MQTT acknowledges in arrival order", async () => {
+    const base = uniqueName("order");
+    const options = {
+      url: broker.url,
+      clientId: base,
+      topics: [{ filter: `${base}/#`, qos: 1 as const }],
+    };
+    const hold = gate();
+    const first = await pipeline(options, {
+      handler: (e) => (e.records[0]!.topic.endsWith("/slow") ? hold.wait() : { ok: true }),
+    });
+    const pub = await publisher(broker.url);
+    await pub.publishAsync(`${base}/slow`, "first", { qos: 1 });
+    await pub.publishAsync(`${base}/fast`, "second", { qos: 1 });
+    // The later message is delivered (other topic, other lane) while the first still waits.
+    await vi.waitFor(() => expect(first.connector.stats).toMatchObject({ acknowledged: 1 }));
+    await first.stop(100);
+    hold.release();
+    // The first was abandoned, so the broker never got the second's acknowledgement either.
+    const second = await pipeline(options);
+    await second.received.waitFor(2);
+    expect(second.received.messages.map((m) => m.payload).sort()).toEqual(["first", "second"]);
+    await second.stop();
+    await pub.endAsync();
+  });
+
   it("does not block reading: keepalive holds and other topics flow while one waits", async () => {
     const base = uniqueName("slow");
     const hold = gate();

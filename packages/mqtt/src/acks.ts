@@ -7,11 +7,17 @@
  * run on at once and routes the acknowledgement it tries to send through `onAck`, which keeps
  * it until `settle`. No mqtt.js type appears here: this is plain bookkeeping, unit-tested.
  *
+ * Acknowledgements go out in the order the messages arrived, as MQTT requires (3.1.1 and 5,
+ * section 4.6), so one still being delivered holds back those after it. Brokers rely on it:
+ * Mosquitto finds the message an acknowledgement settles by walking its in-flight list from the
+ * oldest, and takes one for a packet id in use twice as the oldest's — Mosquitto 2.0 sends past
+ * the receive maximum while it drains a backlog, so past 65,535 messages it hands out ids again.
+ *
  * Across a reconnect: an acknowledgement belongs to the connection the message came on. With a
- * resumed session the broker sends every unacknowledged message again (same packet id); a
- * redelivery of a message still in flight joins it (not pushed twice), and one whose outcome
- * came while the connection was down is acknowledged at once. Without a resumed session the
- * broker forgot them, so there is nothing left to acknowledge.
+ * resumed session the broker sends every unacknowledged message again, in order and marked DUP,
+ * before any new one (section 4.4); a redelivery joins the message held for it (not pushed
+ * twice), and is acknowledged in turn once its outcome is in. A held message the broker did not
+ * send again before a new one was let go. Without a resumed session the broker forgot them all.
  */
 import type { RecordOutcome } from "@fgconnect/core";
 
@@ -19,32 +25,40 @@ import type { RecordOutcome } from "@fgconnect/core";
 export interface AckPacket {
   cmd: string;
   messageId?: number;
+  reasonCode?: number;
+  properties?: unknown;
 }
 
-/** One QoS 1/2 message waiting for its outcome. */
+/**
+ * open: being delivered. done: outcome in, acknowledge in turn. abandoned: never acknowledge,
+ * and hold back those after it (an acknowledgement under its id could settle it). gone: let go.
+ */
+type State = "open" | "done" | "abandoned" | "gone";
+
+/** One QoS 1/2 message waiting for its acknowledgement. */
 export interface Held {
   readonly id: number;
   readonly topic: string;
   readonly payload: Buffer;
   connection: number;
   ack?: AckPacket;
-  done: boolean;
-  /** Never acknowledge: abandoned, or its session is gone. */
-  dropped: boolean;
+  state: State;
 }
 
-function same(m: { topic: string; payload: Buffer }, topic: string, payload: Buffer): boolean {
-  return m.topic === topic && m.payload.equals(payload);
+function same(m: Held, id: number, topic: string, payload: Buffer): boolean {
+  return m.id === id && m.topic === topic && m.payload.equals(payload);
 }
 
 export class AckGate {
   private connection = 0;
   private online = false;
-  private readonly held = new Map<number, Held>();
-  /** Handled while the connection was down: acknowledge when the broker sends them again. */
-  private readonly handled = new Map<number, { topic: string; payload: Buffer }>();
-  /** Redeliveries of handled messages: let their acknowledgement through. */
-  private readonly release = new Set<number>();
+  /** Unacknowledged messages in arrival order; entries before `head` are acknowledged. */
+  private queue: Held[] = [];
+  private head = 0;
+  /** After a resumed session: where the next redelivery is looked for. */
+  private resend?: number;
+  /** The message mqtt.js acknowledges next, as a rule: the one that arrived last. */
+  private last?: Held;
 
   constructor(private readonly send: (ack: AckPacket) => void) {}
 
@@ -52,12 +66,15 @@ export class AckGate {
   connected(sessionPresent: boolean): void {
     this.connection += 1;
     this.online = true;
-    this.release.clear();
-    if (!sessionPresent) {
-      this.handled.clear();
-      for (const h of this.held.values()) h.dropped = true;
-      this.held.clear();
+    this.last = undefined;
+    if (sessionPresent) {
+      this.resend = this.head;
+      return;
     }
+    for (let i = this.head; i < this.queue.length; i++) this.queue[i]!.state = "gone";
+    this.queue = [];
+    this.head = 0;
+    this.resend = undefined;
   }
 
   disconnected(): void {
@@ -66,85 +83,94 @@ export class AckGate {
 
   /**
    * A QoS 1/2 PUBLISH arrived. Returns the handle to settle when it is new, or undefined when it
-   * is a redelivery of a message already being delivered or already handled.
+   * is a redelivery of a message already held.
    */
-  received(id: number, topic: string, payload: Buffer): Held | undefined {
-    const inFlight = this.held.get(id);
-    if (inFlight && same(inFlight, topic, payload)) {
-      inFlight.connection = this.connection;
-      inFlight.ack = undefined;
-      return undefined;
-    }
-    if (inFlight) {
-      // The broker reuses an id we still hold: it no longer waits for the old message.
-      inFlight.dropped = true;
-      this.held.delete(id);
-    }
-    const handled = this.handled.get(id);
-    if (handled) {
-      this.handled.delete(id);
-      if (same(handled, topic, payload)) {
-        this.release.add(id);
-        return undefined;
+  received(id: number, topic: string, payload: Buffer, dup: boolean): Held | undefined {
+    if (this.resend !== undefined) {
+      if (dup) {
+        for (let i = Math.max(this.resend, this.head); i < this.queue.length; i++) {
+          const h = this.queue[i]!;
+          if (h.connection === this.connection) break;
+          if (h.state !== "gone" && same(h, id, topic, payload)) {
+            h.connection = this.connection;
+            h.ack = undefined;
+            this.resend = i + 1;
+            this.last = h;
+            return undefined;
+          }
+        }
+        // Not held: its acknowledgement went out but never arrived. Delivered again.
+      } else {
+        for (let i = this.head; i < this.queue.length; i++) {
+          const h = this.queue[i]!;
+          if (h.connection !== this.connection) h.state = "gone";
+        }
+        this.resend = undefined;
+        if (this.online) this.flush();
       }
     }
-    const h: Held = {
-      id,
-      topic,
-      payload,
-      connection: this.connection,
-      done: false,
-      dropped: false,
-    };
-    this.held.set(id, h);
+    const h: Held = { id, topic, payload, connection: this.connection, state: "open" };
+    this.queue.push(h);
+    this.last = h;
     return h;
   }
 
-  /** mqtt.js is about to send `ack`: true lets it go now, false means it is kept for later. */
+  /** mqtt.js is about to send `ack`: true lets it go now, false means this gate sends it. */
   onAck(ack: AckPacket): boolean {
-    const id = ack.messageId;
-    if (id === undefined || (ack.cmd !== "puback" && ack.cmd !== "pubrec")) return true;
-    if (this.release.delete(id)) return true;
-    const h = this.held.get(id);
+    if (ack.cmd !== "puback" && ack.cmd !== "pubrec") return true;
+    let h = this.last;
+    this.last = undefined;
+    if (!h || h.id !== ack.messageId || h.ack) h = this.untried(ack.messageId);
     if (!h) return true;
-    if (h.dropped) {
-      this.held.delete(id);
-      return false;
-    }
-    if (h.done) {
-      this.held.delete(id);
-      return true;
-    }
     h.ack = ack;
+    this.flush();
     return false;
   }
 
-  /** The engine's outcome for a message: acknowledge it unless it was abandoned. */
+  /** The engine's outcome for a message: acknowledge it in turn, unless it was abandoned. */
   settle(h: Held, outcome: RecordOutcome): void {
-    if (h.dropped) return;
-    if (outcome === "abandoned") {
-      h.dropped = true;
-      // Kept while mqtt.js has yet to try the acknowledgement, so that onAck swallows it.
-      if (h.ack && this.held.get(h.id) === h) this.held.delete(h.id);
-      return;
-    }
-    h.done = true;
-    if (this.online && h.connection === this.connection) {
-      if (h.ack) {
-        this.held.delete(h.id);
-        this.send(h.ack);
-      }
-      // Else mqtt.js has not tried to acknowledge yet; onAck lets it through.
-      return;
-    }
-    if (this.held.get(h.id) === h) this.held.delete(h.id);
-    this.handled.set(h.id, { topic: h.topic, payload: h.payload });
+    if (h.state !== "open") return;
+    h.state = outcome === "abandoned" ? "abandoned" : "done";
+    if (this.online) this.flush();
   }
 
   /** Messages received and not yet acknowledged. */
   get unacknowledged(): number {
     let n = 0;
-    for (const h of this.held.values()) if (!h.done && !h.dropped) n += 1;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const s = this.queue[i]!.state;
+      if (s === "open" || s === "done") n += 1;
+    }
     return n;
+  }
+
+  /** The newest message under `id` that mqtt.js has not tried to acknowledge on this connection. */
+  private untried(id: number | undefined): Held | undefined {
+    for (let i = this.queue.length - 1; i >= this.head; i--) {
+      const h = this.queue[i]!;
+      if (h.id === id && !h.ack && h.connection === this.connection && h.state !== "gone") return h;
+    }
+    return undefined;
+  }
+
+  /** Sends the acknowledgements that are due, oldest first, up to the first that is not. */
+  private flush(): void {
+    const q = this.queue;
+    while (this.head < q.length) {
+      const h = q[this.head]!;
+      if (h.state === "done" && h.ack && h.connection === this.connection) this.send(h.ack);
+      else if (h.state !== "gone") break;
+      h.state = "gone";
+      q[this.head++] = undefined as never;
+    }
+    if (this.head === q.length) {
+      this.queue = [];
+      this.head = 0;
+      if (this.resend !== undefined) this.resend = 0;
+    } else if (this.head > 4096 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      if (this.resend !== undefined) this.resend = Math.max(0, this.resend - this.head);
+      this.head = 0;
+    }
   }
 }

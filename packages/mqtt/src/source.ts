@@ -24,6 +24,7 @@ import { mqttDeadLetterSink } from "./dead-letter.js";
 import { connectError, publishError, redactUrl, subscribeError } from "./errors.js";
 import type { ResolvedMqttOptions } from "./options.js";
 import { type MqttMessage, mqttEvent, type Qos, rawEvent } from "./payload.js";
+import { PubackWriter } from "./puback-writer.js";
 import { responseOf } from "./response.js";
 
 // Loaded on first use: a daemon without an MQTT connector never holds mqtt.js in memory.
@@ -42,7 +43,9 @@ export interface MqttRecord extends SourceRecord {
 /** Counters since start; the daemon's /metrics carries the engine's, these are for embedding. */
 export interface MqttStats {
   received: number;
+  /** Received, outcome not yet in. */
   inFlight: number;
+  /** Delivered or dead-lettered; the broker's acknowledgement follows in arrival order. */
   acknowledged: number;
   /** Redeliveries of messages already being delivered or already handled: not pushed again. */
   redeliveries: number;
@@ -83,6 +86,7 @@ export class MqttConnector implements Connector<MqttRecord> {
   private client?: MqttClient;
   private ctx?: ConnectorContext<MqttRecord>;
   private gate?: AckGate;
+  private readonly pubacks = new PubackWriter();
   /** Set by the `deadLetter` option: the engine writes this connector's dead letters here. */
   readonly deadLetter?: DeadLetterSink;
   private readonly broker: string;
@@ -168,6 +172,7 @@ export class MqttConnector implements Connector<MqttRecord> {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.pubacks.flush();
     const client = this.client;
     if (!client) return;
     // A graceful end flushes the acknowledgements just released, then sends DISCONNECT.
@@ -238,7 +243,14 @@ export class MqttConnector implements Connector<MqttRecord> {
   private holdAcknowledgements(client: MqttClient): void {
     const internals = client as unknown as { _sendPacket: SendPacket };
     const send = internals._sendPacket.bind(client);
-    const gate = new AckGate((ack) => send(ack));
+    const gate = new AckGate((ack) => {
+      if (ack.cmd === "puback" && !ack.reasonCode && !ack.properties)
+        this.pubacks.push(client, ack);
+      else {
+        this.pubacks.flush();
+        send(ack);
+      }
+    });
     this.gate = gate;
     internals._sendPacket = (packet, cb, cbStorePut, noStore) => {
       if (gate.onAck(packet)) return send(packet, cb, cbStorePut, noStore);
@@ -318,7 +330,7 @@ export class MqttConnector implements Connector<MqttRecord> {
     const qos = packet.qos as Qos;
     let held: Held | undefined;
     if (qos > 0 && packet.messageId !== undefined) {
-      held = this.gate?.received(packet.messageId, topic, payload);
+      held = this.gate?.received(packet.messageId, topic, payload, packet.dup);
       if (!held) {
         this.stats.redeliveries += 1;
         return;
