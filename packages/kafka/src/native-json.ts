@@ -1,46 +1,13 @@
 /**
  * The native Kafka-trigger event as JSON bytes, the same bytes as
- * `JSON.stringify(kafkaTriggerEvent(records, info))`. A value that needs no escaping (no `"`,
- * `\` or control character; UTF-8 already checked) is copied into the body as it is: decoding
- * it to a string, escaping it and encoding it again cost more than the rest of the record's
- * way through the connector.
+ * `JSON.stringify(kafkaTriggerEvent(records, info))`. A value that needs no escaping (UTF-8
+ * already checked) is copied into the body as it is (`jsonEmbeddable`).
  */
+import { jsonEmbeddable } from "@fgconnect/core";
 import { type EventInfo, eventTime, valuesByTopic } from "./payload.js";
 import type { KafkaRecord } from "./record.js";
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-function escapes(b: number): boolean {
-  return b < 0x20 || b === QUOTE || b === BACKSLASH;
-}
-
-/**
- * True when the bytes can stand between quotes in JSON as they are. Four bytes at a time (the
- * bit tricks for "has a byte below 0x20" and "has a zero byte" after XOR with `"` and `\`): a
- * byte at a time was the largest single cost of a 1 KB record at batch 100.
- */
-function embeddable(value: Buffer): boolean {
-  const n = value.length;
-  const offset = value.byteOffset;
-  let i = 0;
-  const head = Math.min(n, (4 - (offset & 3)) & 3);
-  for (; i < head; i++) if (escapes(value[i]!)) return false;
-  const count = (n - i) >>> 2;
-  if (count > 0) {
-    const words = new Uint32Array(value.buffer, offset + i, count);
-    for (let k = 0; k < count; k++) {
-      const x = words[k]!;
-      const q = x ^ 0x22222222;
-      const s = x ^ 0x5c5c5c5c;
-      const hits = ((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s);
-      if ((hits & 0x80808080) !== 0) return false;
-    }
-    i += count * 4;
-  }
-  for (; i < n; i++) if (escapes(value[i]!)) return false;
-  return true;
-}
 
 /** A message as JSON: a Buffer is text to put between quotes as it is; a string is JSON already. */
 type Message = Buffer | string;
@@ -67,7 +34,7 @@ export function kafkaTriggerEventJson(records: readonly KafkaRecord[], info: Eve
       const m =
         value === null || value.length === 0
           ? '""'
-          : embeddable(value)
+          : jsonEmbeddable(value)
             ? value
             : JSON.stringify(value.toString("utf8"));
       messages[i] = m;

@@ -66,7 +66,7 @@ export interface MqttEvent {
  * first because JSON.parse throwing (with a stack trace) costs far more than parsing: most
  * non-JSON payloads (plain text, CSV, binary) are then never handed to it.
  */
-function mayBeJson(payload: Buffer): boolean {
+export function mayBeJson(payload: Buffer): boolean {
   for (const byte of payload) {
     if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
     return (

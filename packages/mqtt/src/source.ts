@@ -22,8 +22,9 @@ import { AckGate, type AckPacket, type Held } from "./acks.js";
 import { brokerUrls, clientOptions } from "./client-options.js";
 import { mqttDeadLetterSink } from "./dead-letter.js";
 import { connectError, publishError, redactUrl, subscribeError } from "./errors.js";
+import { mqttEventJson } from "./event-json.js";
 import type { ResolvedMqttOptions } from "./options.js";
-import { type MqttMessage, mqttEvent, type Qos, rawEvent } from "./payload.js";
+import { type MqttMessage, type Qos, rawEvent } from "./payload.js";
 import { PubackWriter } from "./puback-writer.js";
 import { responseOf } from "./response.js";
 
@@ -108,7 +109,7 @@ export class MqttConnector implements Connector<MqttRecord> {
         description:
           "fgconnect's MQTT trigger event: {event_version, event_time, trigger_type: MQTT, trigger_name, records: [{topic, payload, encoding, qos, retain, properties}]}.",
         build: (records) =>
-          mqttEvent(
+          mqttEventJson(
             this.name,
             records.map((r) => ({ message: r.message, receivedAt: r.timestamp })),
           ),
