@@ -66,7 +66,9 @@ describe("a slow function", () => {
     await pub.publishAsync(`${base}/slow`, "first", { qos: 1 });
     await pub.publishAsync(`${base}/fast`, "second", { qos: 1 });
     // The later message is delivered (other topic, other lane) while the first still waits.
-    await vi.waitFor(() => expect(first.connector.stats).toMatchObject({ acknowledged: 1 }));
+    await vi.waitFor(() => expect(first.connector.stats).toMatchObject({ acknowledged: 1 }), {
+      timeout: 10_000,
+    });
     await first.stop(100);
     hold.release();
     // The first was abandoned, so the broker never got the second's acknowledgement either.
