@@ -73,6 +73,14 @@ describe("AckGate", () => {
     expect(gate.unacknowledged).toBe(1);
   });
 
+  it("never acknowledges a message abandoned before mqtt.js tried to", () => {
+    const { gate, sent } = setup();
+    const h = gate.received(1, "t", p("a"), false)!;
+    gate.settle(h, "abandoned");
+    expect(gate.onAck(puback(1))).toBe(false);
+    expect(sent).toEqual([]);
+  });
+
   it("joins a redelivery of a message still in flight instead of pushing it twice", () => {
     const { gate, sent, arrive } = setup();
     const h = arrive(7, "t", "x")!;
