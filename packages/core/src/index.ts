@@ -17,4 +17,4 @@ export { SyncInvokeResult } from "./client/response.js";
 export * from "./client/types.js";
 export { type FunctionUrn, formatUrn, parseUrn, type UrnDefaults } from "./client/urn.js";
 export * from "./engine/index.js";
-export { jsonEmbeddable } from "./json-bytes.js";
+export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";

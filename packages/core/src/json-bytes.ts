@@ -1,8 +1,8 @@
 /**
- * Whether UTF-8 bytes can stand between quotes in JSON as they are: no `"`, `\` or control
- * character. Connectors that write their events as bytes copy such values straight into the
- * body; decoding them to a string, escaping it and encoding it again cost more than the rest of
- * a record's way through the connector. The caller checks UTF-8 (`isUtf8`) first.
+ * JSON bodies written as bytes. Connectors copy a value whose UTF-8 bytes can stand between
+ * quotes as they are (no `"`, `\` or control character) straight into the body: decoding it to a
+ * string, escaping it and encoding it again cost more than the rest of a record's way through
+ * the connector. The caller checks UTF-8 (`isUtf8`) first.
  */
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -36,4 +36,22 @@ export function jsonEmbeddable(value: Uint8Array): boolean {
   }
   for (; i < n; i++) if (escapes(value[i]!)) return false;
   return true;
+}
+
+/** A piece of a body: a string is JSON text; bytes are text to put between quotes as they are. */
+export type JsonPart = string | Uint8Array;
+
+/** The bytes `part` takes in the body. */
+export function jsonPartLength(part: JsonPart): number {
+  return typeof part === "string" ? Buffer.byteLength(part) : part.length + 2;
+}
+
+/** Writes `part` into `out` at `at`; returns the offset after it. */
+export function writeJsonPart(out: Buffer, at: number, part: JsonPart): number {
+  if (typeof part === "string") return at + out.write(part, at);
+  out[at] = QUOTE;
+  out.set(part, at + 1);
+  at += part.length + 1;
+  out[at] = QUOTE;
+  return at + 1;
 }

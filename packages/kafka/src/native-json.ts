@@ -3,21 +3,16 @@
  * `JSON.stringify(kafkaTriggerEvent(records, info))`. A value that needs no escaping (UTF-8
  * already checked) is copied into the body as it is (`jsonEmbeddable`).
  */
-import { jsonEmbeddable } from "@fgconnect/core";
+import { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "@fgconnect/core";
 import { type EventInfo, eventTime, valuesByTopic } from "./payload.js";
 import type { KafkaRecord } from "./record.js";
-
-const QUOTE = 0x22;
-
-/** A message as JSON: a Buffer is text to put between quotes as it is; a string is JSON already. */
-type Message = Buffer | string;
 
 const COMMA = 0x2c;
 const OPEN = '{"messages":[';
 
 export function kafkaTriggerEventJson(records: readonly KafkaRecord[], info: EventInfo): Buffer {
   const head = `{"event_version":"v1.0","event_time":${eventTime(records)},"trigger_type":"KAFKA","region":${JSON.stringify(info.region)},"instance_id":${JSON.stringify(info.instanceId)},"records":[`;
-  const topics: { messages: Message[]; tail: string }[] = [];
+  const topics: { messages: JsonPart[]; tail: string }[] = [];
   let length = Buffer.byteLength(head) + 2;
   for (const [topic, values] of valuesByTopic(records)) {
     const tail = `],"topic_id":${JSON.stringify(topic)}}`;
@@ -27,7 +22,7 @@ export function kafkaTriggerEventJson(records: readonly KafkaRecord[], info: Eve
       Math.max(0, values.length - 1) +
       Buffer.byteLength(tail) +
       (topics.length > 0 ? 1 : 0);
-    const messages: Message[] = new Array(values.length);
+    const messages: JsonPart[] = new Array(values.length);
     for (let i = 0; i < values.length; i++) {
       const value = values[i]!;
       // A tombstone (null value) becomes an empty message.
@@ -38,7 +33,7 @@ export function kafkaTriggerEventJson(records: readonly KafkaRecord[], info: Eve
             ? value
             : JSON.stringify(value.toString("utf8"));
       messages[i] = m;
-      length += typeof m === "string" ? Buffer.byteLength(m) : m.length + 2;
+      length += jsonPartLength(m);
     }
     topics.push({ messages, tail });
   }
@@ -50,15 +45,7 @@ export function kafkaTriggerEventJson(records: readonly KafkaRecord[], info: Eve
     at += out.write(OPEN, at);
     for (let i = 0; i < messages.length; i++) {
       if (i > 0) out[at++] = COMMA;
-      const m = messages[i]!;
-      if (typeof m === "string") {
-        at += out.write(m, at);
-      } else {
-        out[at++] = QUOTE;
-        out.set(m, at);
-        at += m.length;
-        out[at++] = QUOTE;
-      }
+      at = writeJsonPart(out, at, messages[i]!);
     }
     at += out.write(tail, at);
   });

@@ -6,10 +6,8 @@
  * of the message's way through the connector.
  */
 import { isUtf8 } from "node:buffer";
-import { jsonEmbeddable } from "@fgconnect/core";
-import { decodePayload, eventRecord, type MqttMessage, mayBeJson } from "./payload.js";
-
-const QUOTE = 0x22;
+import { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "@fgconnect/core";
+import { decodePayload, eventProperties, type MqttMessage, mayBeJson } from "./payload.js";
 
 export function mqttEventJson(
   triggerName: string,
@@ -17,43 +15,33 @@ export function mqttEventJson(
 ): Buffer {
   let latest = 0;
   // Text, and payloads to copy between quotes; each string part holds everything between two.
-  const parts: (string | Buffer)[] = [];
+  const parts: JsonPart[] = [];
   let text = "";
   for (let i = 0; i < messages.length; i++) {
     const { message, receivedAt } = messages[i]!;
     if (receivedAt > latest) latest = receivedAt;
     text += `${i > 0 ? "," : ""}{"topic":${JSON.stringify(message.topic)},"payload":`;
     const bytes = message.payload;
+    const utf8 = isUtf8(bytes);
     let encoding: string;
-    if (isUtf8(bytes) && !mayBeJson(bytes) && jsonEmbeddable(bytes)) {
+    if (utf8 && !mayBeJson(bytes) && jsonEmbeddable(bytes)) {
       parts.push(text, bytes);
       text = "";
       encoding = "text";
     } else {
-      const decoded = decodePayload(bytes);
+      const decoded = decodePayload(bytes, utf8);
       text += JSON.stringify(decoded.payload);
       encoding = decoded.encoding;
     }
-    // Properties are MQTT 5's and rare: built as the object event builds them.
-    const props = message.properties && eventRecord(message).properties;
+    const props = eventProperties(message.properties);
     text += `,"encoding":"${encoding}","qos":${message.qos},"retain":${message.retain}${props ? `,"properties":${JSON.stringify(props)}` : ""}}`;
   }
   parts.push(`${text}]}`);
   const open = `{"event_version":"v1.0","event_time":${Math.floor(latest / 1000)},"trigger_type":"MQTT","trigger_name":${JSON.stringify(triggerName)},"records":[`;
   let length = Buffer.byteLength(open);
-  for (const part of parts)
-    length += typeof part === "string" ? Buffer.byteLength(part) : part.length + 2;
+  for (const part of parts) length += jsonPartLength(part);
   const out = Buffer.allocUnsafe(length);
   let at = out.write(open, 0);
-  for (const part of parts) {
-    if (typeof part === "string") {
-      at += out.write(part, at);
-    } else {
-      out[at++] = QUOTE;
-      out.set(part, at);
-      at += part.length;
-      out[at++] = QUOTE;
-    }
-  }
+  for (const part of parts) at = writeJsonPart(out, at, part);
   return out;
 }

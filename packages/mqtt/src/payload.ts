@@ -83,9 +83,12 @@ export function mayBeJson(payload: Buffer): boolean {
   return false;
 }
 
-/** JSON when the bytes are JSON, else text when they are UTF-8, else base64. */
-export function decodePayload(payload: Buffer): { payload: JsonValue; encoding: PayloadEncoding } {
-  if (!isUtf8(payload)) return { payload: payload.toString("base64"), encoding: "base64" };
+/** JSON when the bytes are JSON, else text when they are UTF-8 (`utf8`), else base64. */
+export function decodePayload(
+  payload: Buffer,
+  utf8 = isUtf8(payload),
+): { payload: JsonValue; encoding: PayloadEncoding } {
+  if (!utf8) return { payload: payload.toString("base64"), encoding: "base64" };
   const text = payload.toString("utf8");
   if (mayBeJson(payload)) {
     try {
@@ -104,21 +107,25 @@ export function eventRecord(message: MqttMessage): MqttEventRecord {
     qos: message.qos,
     retain: message.retain,
   };
-  const p = message.properties;
-  if (p) {
-    const props: NonNullable<MqttEventRecord["properties"]> = {};
-    if (p.contentType !== undefined) props.content_type = p.contentType;
-    if (p.userProperties !== undefined) props.user_properties = p.userProperties;
-    if (p.responseTopic !== undefined) props.response_topic = p.responseTopic;
-    if (p.correlationData !== undefined)
-      props.correlation_data = p.correlationData.toString("base64");
-    if (p.messageExpiryInterval !== undefined)
-      props.message_expiry_interval = p.messageExpiryInterval;
-    if (p.payloadFormatIndicator !== undefined)
-      props.payload_format_indicator = p.payloadFormatIndicator;
-    if (Object.keys(props).length > 0) out.properties = props;
-  }
+  const props = eventProperties(message.properties);
+  if (props) out.properties = props;
   return out;
+}
+
+/** A record's `properties` in the event: the MQTT 5 properties it has, if any. */
+export function eventProperties(p: MqttProperties | undefined): MqttEventRecord["properties"] {
+  if (!p) return undefined;
+  const props: NonNullable<MqttEventRecord["properties"]> = {};
+  if (p.contentType !== undefined) props.content_type = p.contentType;
+  if (p.userProperties !== undefined) props.user_properties = p.userProperties;
+  if (p.responseTopic !== undefined) props.response_topic = p.responseTopic;
+  if (p.correlationData !== undefined)
+    props.correlation_data = p.correlationData.toString("base64");
+  if (p.messageExpiryInterval !== undefined)
+    props.message_expiry_interval = p.messageExpiryInterval;
+  if (p.payloadFormatIndicator !== undefined)
+    props.payload_format_indicator = p.payloadFormatIndicator;
+  return Object.keys(props).length > 0 ? props : undefined;
 }
 
 /** The `mqtt` format: the envelope above for a batch of messages received at `receivedAt` (ms). */
