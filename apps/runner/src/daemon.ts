@@ -13,6 +13,7 @@ import { createConnector } from "./connectors.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { loggingInvoker } from "./invocation-log.js";
 import { createMetrics } from "./metrics.js";
+import { replicaId } from "./replica.js";
 
 export interface Daemon {
   engine: Engine;
@@ -45,8 +46,16 @@ export async function startDaemon(
 
     // A source that cannot be reached at start is retried in the background (readyz says why).
     const connectorLog = logger.child({ component: "connector" });
+    const replica = replicaId();
     const connectors: Connector[] = Object.entries(config.connectors).map(([name, c]) =>
-      withStartRetry(() => createConnector(name, c), { logger: connectorLog }),
+      withStartRetry(
+        () =>
+          createConnector(name, c, {
+            logger: connectorLog.child({ connector: name }),
+            replicaId: replica,
+          }),
+        { logger: connectorLog },
+      ),
     );
     const { registry, hooks } = createMetrics(() => connectors);
     const invoker: Invoker = config.log.invocations ? loggingInvoker(client, logger) : client;

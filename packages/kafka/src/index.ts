@@ -9,6 +9,7 @@ export {
   type KafkaDeadLetterOptions,
   kafkaDeadLetterOptionsSchema,
 } from "./dead-letter.js";
+export { kafkaConnector } from "./definition.js";
 export { kafkaFormats } from "./formats.js";
 export { kafkaTriggerEventJson } from "./native-json.js";
 export {
@@ -30,10 +31,12 @@ export {
 export { type KafkaAttributes, type KafkaRecord, type RawMessage, toRecord } from "./record.js";
 export { type ClientFactory, KafkaConnector } from "./source.js";
 
-import { type KafkaOptions, kafkaOptionsSchema } from "./options.js";
+import { parseConnectorOptions } from "@fgconnect/core";
+import { kafkaConnector } from "./definition.js";
+import type { KafkaOptions } from "./options.js";
 import { KafkaConnector } from "./source.js";
 
 /** A Kafka connector named `name`, its options validated and defaulted by `kafkaOptionsSchema`. */
 export function createKafkaConnector(name: string, options: KafkaOptions): KafkaConnector {
-  return new KafkaConnector(name, kafkaOptionsSchema.parse(options));
+  return new KafkaConnector(name, parseConnectorOptions(kafkaConnector, name, options));
 }

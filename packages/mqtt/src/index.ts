@@ -1,5 +1,6 @@
 export { AckGate, type AckPacket, type Held } from "./acks.js";
 export { deadLetterProperties } from "./dead-letter.js";
+export { mqttConnector } from "./definition.js";
 export { MqttConnectorError } from "./errors.js";
 export {
   type MqttOptions,
@@ -22,10 +23,12 @@ export {
 export { responseOf } from "./response.js";
 export { MqttConnector, type MqttRecord, type MqttStats, type PublishOptions } from "./source.js";
 
-import { type MqttOptions, mqttOptionsSchema } from "./options.js";
+import { parseConnectorOptions } from "@fgconnect/core";
+import { mqttConnector } from "./definition.js";
+import type { MqttOptions } from "./options.js";
 import { MqttConnector } from "./source.js";
 
 /** An MQTT connector named `name`, its options validated and defaulted by `mqttOptionsSchema`. */
 export function createMqttConnector(name: string, options: MqttOptions): MqttConnector {
-  return new MqttConnector(name, mqttOptionsSchema.parse(options));
+  return new MqttConnector(name, parseConnectorOptions(mqttConnector, name, options));
 }

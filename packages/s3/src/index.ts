@@ -7,6 +7,7 @@ export {
   FileCheckpointStore,
 } from "./checkpoint-store.js";
 export { type InlineContent, inlineContent } from "./content.js";
+export { s3Connector } from "./definition.js";
 export { type Change, diffListing } from "./diff.js";
 export {
   BucketNotFoundError,
@@ -40,7 +41,9 @@ export {
 } from "./poll-cycle.js";
 export { S3Connector, type S3ConnectorDeps, type S3Record } from "./source.js";
 
-import { type S3Options, s3OptionsSchema } from "./options.js";
+import { parseConnectorOptions } from "@fgconnect/core";
+import { s3Connector } from "./definition.js";
+import type { S3Options } from "./options.js";
 import { S3Connector, type S3ConnectorDeps } from "./source.js";
 
 /** An S3 connector named `name`, its options validated and defaulted by `s3OptionsSchema`. */
@@ -49,5 +52,5 @@ export function createS3Connector(
   options: S3Options,
   deps?: S3ConnectorDeps,
 ): S3Connector {
-  return new S3Connector(name, s3OptionsSchema.parse(options), deps);
+  return new S3Connector(name, parseConnectorOptions(s3Connector, name, options), deps);
 }

@@ -1,0 +1,21 @@
+import { type ConnectorDefinition, renderOptionsDoc } from "@fgconnect/core";
+import { builtInConnectors } from "./registry.js";
+
+/** Where each built-in connector's package lives in the repository, and its npm name. */
+const PACKAGES: Record<string, { dir: string; name: string }> = {
+  cron: { dir: "packages/cron", name: "@fgconnect/cron" },
+  kafka: { dir: "packages/kafka", name: "@fgconnect/kafka" },
+  mqtt: { dir: "packages/mqtt", name: "@fgconnect/mqtt" },
+  s3: { dir: "packages/s3", name: "@fgconnect/s3" },
+};
+
+/** The OPTIONS.md text of every built-in connector, with the folder it belongs in. */
+export function optionsDocs(
+  definitions: readonly ConnectorDefinition[] = builtInConnectors,
+): { type: string; dir: string; text: string }[] {
+  return definitions.map((d) => {
+    const pkg = PACKAGES[d.type];
+    if (!pkg) throw new Error(`no package folder known for connector type "${d.type}"`);
+    return { type: d.type, dir: pkg.dir, text: renderOptionsDoc(d, pkg.name) };
+  });
+}
