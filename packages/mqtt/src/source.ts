@@ -26,6 +26,7 @@ import { mqttEventJson } from "./event-json.js";
 import type { ResolvedMqttOptions } from "./options.js";
 import { type MqttMessage, type Qos, rawEvent } from "./payload.js";
 import { PubackWriter } from "./puback-writer.js";
+import { acceptQos2PastReceiveMaximum } from "./receive-maximum.js";
 import { responseOf } from "./response.js";
 
 // Loaded on first use: a daemon without an MQTT connector never holds mqtt.js in memory.
@@ -129,6 +130,7 @@ export class MqttConnector implements Connector<MqttRecord> {
     const client = mqttJs().connect(clientOptions(this.name, this.options));
     this.client = client;
     this.holdAcknowledgements(client);
+    acceptQos2PastReceiveMaximum(client);
     client.on("packetreceive", (packet: Packet) => this.onPacket(packet));
     client.prependListener("close", () => this.onClose(client));
     client.on("error", (err) => {
