@@ -21,7 +21,13 @@ import type { IClientPublishOptions, IPublishPacket, MqttClient, Packet } from "
 import { AckGate, type AckPacket, type Held } from "./acks.js";
 import { brokerUrls, clientOptions } from "./client-options.js";
 import { mqttDeadLetterSink } from "./dead-letter.js";
-import { connectError, publishError, redactUrl, subscribeError } from "./errors.js";
+import {
+  brokerDisconnectReason,
+  connectError,
+  publishError,
+  redactUrl,
+  subscribeError,
+} from "./errors.js";
 import { mqttEventJson } from "./event-json.js";
 import type { ResolvedMqttOptions } from "./options.js";
 import { type MqttMessage, type Qos, rawEvent } from "./payload.js";
@@ -98,6 +104,9 @@ export class MqttConnector implements Connector<MqttRecord> {
   private stopping = false;
   private reconnects = 0;
   private lastError?: string;
+  /** Why the current connection ended, for the one warning an outage logs. */
+  private dropReason?: string;
+  private lostAt = 0;
   private seq = 0;
 
   constructor(
@@ -133,8 +142,9 @@ export class MqttConnector implements Connector<MqttRecord> {
     acceptQos2PastReceiveMaximum(client);
     client.on("packetreceive", (packet: Packet) => this.onPacket(packet));
     client.prependListener("close", () => this.onClose(client));
-    client.on("error", (err) => {
-      this.lastError = err.message;
+    client.on("error", (err) => this.onError(err));
+    client.on("disconnect", (packet) => {
+      this.dropReason = brokerDisconnectReason(packet.reasonCode, packet.properties?.reasonString);
     });
     try {
       await this.firstConnect(client);
@@ -145,8 +155,16 @@ export class MqttConnector implements Connector<MqttRecord> {
       throw err;
     }
     client.on("connect", () => {
+      ctx.logger.info(
+        {
+          connector: this.name,
+          broker: this.broker,
+          downMs: Date.now() - this.lostAt,
+          attempts: this.reconnects,
+        },
+        "mqtt connection restored",
+      );
       this.reconnects = 0;
-      ctx.logger.info({ connector: this.name, broker: this.broker }, "mqtt connection restored");
     });
     ctx.logger.info(
       {
@@ -302,6 +320,7 @@ export class MqttConnector implements Connector<MqttRecord> {
       const code = packet.reasonCode ?? packet.returnCode ?? 0;
       if (code === 0) {
         this.stats.connections += 1;
+        this.dropReason = undefined;
         this.gate?.connected(packet.sessionPresent);
       }
       return;
@@ -318,11 +337,24 @@ export class MqttConnector implements Connector<MqttRecord> {
     // Read by mqtt.js when it arms the reconnect timer, right after this listener.
     client.options.reconnectPeriod = Math.round(cap * (0.8 + 0.2 * Math.random()));
     if (this.reconnects === 1) {
+      this.lostAt = Date.now();
       this.ctx?.logger.warn(
-        { connector: this.name, broker: this.broker, err: this.lastError },
+        {
+          connector: this.name,
+          broker: this.broker,
+          reason: this.dropReason ?? "the broker closed the connection",
+          retryInMs: client.options.reconnectPeriod,
+        },
         "mqtt connection lost; reconnecting (unacknowledged messages will be redelivered)",
       );
     }
+  }
+
+  /** An ordinary fault (a broker going away): health shows it; its stack only at debug level. */
+  private onError(err: Error): void {
+    this.lastError = err.message;
+    this.dropReason ??= err.message;
+    this.ctx?.logger.debug({ connector: this.name, broker: this.broker, err }, "mqtt client error");
   }
 
   private onPublish(packet: IPublishPacket): void {
