@@ -19,6 +19,7 @@ import type {
 import type * as MqttJs from "mqtt";
 import type { IClientPublishOptions, IPublishPacket, MqttClient, Packet } from "mqtt";
 import { AckGate, type AckPacket, type Held } from "./acks.js";
+import { clientIdentity, persistentSession } from "./client-id.js";
 import { brokerUrls, clientOptions } from "./client-options.js";
 import { mqttDeadLetterSink } from "./dead-letter.js";
 import {
@@ -136,7 +137,14 @@ export class MqttConnector implements Connector<MqttRecord> {
 
   async start(ctx: ConnectorContext<MqttRecord>): Promise<void> {
     this.ctx = ctx;
-    const client = mqttJs().connect(clientOptions(this.name, this.options));
+    const { clientId, changes } = clientIdentity(this.name, this.options);
+    if (changes && persistentSession(this.options)) {
+      ctx.logger.warn(
+        { connector: this.name, clientId, why: changes },
+        "the default mqtt client id changes when this replica restarts, which leaves its persistent session (and the messages queued in it) behind; set FGCONNECT_REPLICA_ID to a stable name per replica (a StatefulSet pod name), or clientId",
+      );
+    }
+    const client = mqttJs().connect(clientOptions(clientId, this.options));
     this.client = client;
     this.holdAcknowledgements(client);
     acceptQos2PastReceiveMaximum(client);
@@ -170,6 +178,7 @@ export class MqttConnector implements Connector<MqttRecord> {
       {
         connector: this.name,
         broker: this.broker,
+        clientId,
         topics: this.options.topics.map((t) => t.filter),
       },
       "mqtt connector subscribed",
