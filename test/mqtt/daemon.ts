@@ -12,6 +12,8 @@ export interface DaemonProcess {
   adminUrl: string;
   /** Every log line (pino JSON) so far. */
   lines: string[];
+  /** Everything written to stderr so far. */
+  readonly stderr: string;
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -102,6 +104,9 @@ export async function startDaemon(
   return {
     adminUrl,
     lines,
+    get stderr() {
+      return stderr;
+    },
     async kill(signal) {
       if (child.exitCode === null) child.kill(signal);
       return exited;

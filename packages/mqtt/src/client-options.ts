@@ -1,15 +1,10 @@
 /** Resolved connector options → mqtt.js client options (plain data; TLS files read here). */
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import type { IClientOptions } from "mqtt";
 import { MqttConnectorError } from "./errors.js";
 import type { ResolvedMqttOptions } from "./options.js";
 
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
-
-export function defaultClientId(connector: string): string {
-  return `fgconnect-${connector}-${hostname()}`.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 128);
-}
 
 /** A PEM option is either PEM text or the path of a PEM file. */
 function pem(field: string, value: string | undefined): Buffer | undefined {
@@ -33,7 +28,8 @@ export function brokerUrls(options: ResolvedMqttOptions): string[] {
 
 const noLog = (): void => {};
 
-export function clientOptions(connector: string, options: ResolvedMqttOptions): IClientOptions {
+/** `clientId` comes from `clientIdentity` (client-id.ts). */
+export function clientOptions(clientId: string, options: ResolvedMqttOptions): IClientOptions {
   const urls = brokerUrls(options);
   const servers = urls.map((url) => {
     const u = new URL(url);
@@ -44,7 +40,7 @@ export function clientOptions(connector: string, options: ResolvedMqttOptions): 
   const out: IClientOptions = {
     ...servers[0],
     ...(servers.length > 1 ? { servers } : {}),
-    clientId: options.clientId ?? defaultClientId(connector),
+    clientId,
     protocolVersion: options.protocolVersion,
     clean: options.clean,
     keepalive: options.keepaliveSeconds,

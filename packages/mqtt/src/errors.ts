@@ -129,6 +129,33 @@ export function publishError(connector: string, topic: string, err: unknown): Mq
   );
 }
 
+/** MQTT 5 DISCONNECT reason codes a broker sends, and what they mean for this connector. */
+const BROKER_DISCONNECTS: Record<number, string> = {
+  128: "unspecified error",
+  129: "malformed packet",
+  130: "protocol error",
+  131: "implementation-specific error",
+  135: "not authorized",
+  137: "server busy",
+  139: "server shutting down",
+  141: "keepalive timeout",
+  142: "session taken over: another client connected with the same clientId (each replica needs its own)",
+  147: "receive maximum exceeded",
+  151: "quota exceeded",
+  152: "administrative action",
+  156: "use another server",
+  157: "server moved",
+  159: "connection rate exceeded",
+  160: "maximum connect time",
+};
+
+/** Why the broker sent DISCONNECT (MQTT 5), for a log line. */
+export function brokerDisconnectReason(code = 0, reasonString?: string): string {
+  const what = BROKER_DISCONNECTS[code] ?? (code === 0 ? "normal disconnection" : "reason");
+  const detail = reasonString ? `: ${reasonString}` : "";
+  return `the broker disconnected (0x${code.toString(16)} ${what}${detail})`;
+}
+
 /** The broker URL without user name or password, for logs and messages. */
 export function redactUrl(url: string): string {
   try {

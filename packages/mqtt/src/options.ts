@@ -129,7 +129,7 @@ export const mqttOptionsSchema = z
       .max(128)
       .optional()
       .describe(
-        "Client identifier; the broker keeps the persistent session under it, so keep it stable across restarts and unique per daemon. Default: fgconnect-<connector name>-<host name>.",
+        "Client identifier; the broker keeps the persistent session under it, so keep it stable across restarts and unique per daemon. Default: fgconnect-<connector name>-<replica>, the replica being the environment variable FGCONNECT_REPLICA_ID, else the host name (stable on a VM or in a Kubernetes StatefulSet, not in a Deployment: a warning says so at start).",
       ),
     clean: z
       .boolean()

@@ -19,13 +19,21 @@ import type {
 import type * as MqttJs from "mqtt";
 import type { IClientPublishOptions, IPublishPacket, MqttClient, Packet } from "mqtt";
 import { AckGate, type AckPacket, type Held } from "./acks.js";
+import { clientIdentity, persistentSession } from "./client-id.js";
 import { brokerUrls, clientOptions } from "./client-options.js";
 import { mqttDeadLetterSink } from "./dead-letter.js";
-import { connectError, publishError, redactUrl, subscribeError } from "./errors.js";
+import {
+  brokerDisconnectReason,
+  connectError,
+  publishError,
+  redactUrl,
+  subscribeError,
+} from "./errors.js";
 import { mqttEventJson } from "./event-json.js";
 import type { ResolvedMqttOptions } from "./options.js";
 import { type MqttMessage, type Qos, rawEvent } from "./payload.js";
 import { PubackWriter } from "./puback-writer.js";
+import { acceptQos2PastReceiveMaximum } from "./receive-maximum.js";
 import { responseOf } from "./response.js";
 
 // Loaded on first use: a daemon without an MQTT connector never holds mqtt.js in memory.
@@ -97,6 +105,9 @@ export class MqttConnector implements Connector<MqttRecord> {
   private stopping = false;
   private reconnects = 0;
   private lastError?: string;
+  /** Why the current connection ended, for the one warning an outage logs. */
+  private dropReason?: string;
+  private lostAt = 0;
   private seq = 0;
 
   constructor(
@@ -126,13 +137,22 @@ export class MqttConnector implements Connector<MqttRecord> {
 
   async start(ctx: ConnectorContext<MqttRecord>): Promise<void> {
     this.ctx = ctx;
-    const client = mqttJs().connect(clientOptions(this.name, this.options));
+    const { clientId, changes } = clientIdentity(this.name, this.options);
+    if (changes && persistentSession(this.options)) {
+      ctx.logger.warn(
+        { connector: this.name, clientId, why: changes },
+        "the default mqtt client id changes when this replica restarts, which leaves its persistent session (and the messages queued in it) behind; set FGCONNECT_REPLICA_ID to a stable name per replica (a StatefulSet pod name), or clientId",
+      );
+    }
+    const client = mqttJs().connect(clientOptions(clientId, this.options));
     this.client = client;
     this.holdAcknowledgements(client);
+    acceptQos2PastReceiveMaximum(client);
     client.on("packetreceive", (packet: Packet) => this.onPacket(packet));
     client.prependListener("close", () => this.onClose(client));
-    client.on("error", (err) => {
-      this.lastError = err.message;
+    client.on("error", (err) => this.onError(err));
+    client.on("disconnect", (packet) => {
+      this.dropReason = brokerDisconnectReason(packet.reasonCode, packet.properties?.reasonString);
     });
     try {
       await this.firstConnect(client);
@@ -143,13 +163,22 @@ export class MqttConnector implements Connector<MqttRecord> {
       throw err;
     }
     client.on("connect", () => {
+      ctx.logger.info(
+        {
+          connector: this.name,
+          broker: this.broker,
+          downMs: Date.now() - this.lostAt,
+          attempts: this.reconnects,
+        },
+        "mqtt connection restored",
+      );
       this.reconnects = 0;
-      ctx.logger.info({ connector: this.name, broker: this.broker }, "mqtt connection restored");
     });
     ctx.logger.info(
       {
         connector: this.name,
         broker: this.broker,
+        clientId,
         topics: this.options.topics.map((t) => t.filter),
       },
       "mqtt connector subscribed",
@@ -300,6 +329,7 @@ export class MqttConnector implements Connector<MqttRecord> {
       const code = packet.reasonCode ?? packet.returnCode ?? 0;
       if (code === 0) {
         this.stats.connections += 1;
+        this.dropReason = undefined;
         this.gate?.connected(packet.sessionPresent);
       }
       return;
@@ -316,11 +346,24 @@ export class MqttConnector implements Connector<MqttRecord> {
     // Read by mqtt.js when it arms the reconnect timer, right after this listener.
     client.options.reconnectPeriod = Math.round(cap * (0.8 + 0.2 * Math.random()));
     if (this.reconnects === 1) {
+      this.lostAt = Date.now();
       this.ctx?.logger.warn(
-        { connector: this.name, broker: this.broker, err: this.lastError },
+        {
+          connector: this.name,
+          broker: this.broker,
+          reason: this.dropReason ?? "the broker closed the connection",
+          retryInMs: client.options.reconnectPeriod,
+        },
         "mqtt connection lost; reconnecting (unacknowledged messages will be redelivered)",
       );
     }
+  }
+
+  /** An ordinary fault (a broker going away): health shows it; its stack only at debug level. */
+  private onError(err: Error): void {
+    this.lastError = err.message;
+    this.dropReason ??= err.message;
+    this.ctx?.logger.debug({ connector: this.name, broker: this.broker, err }, "mqtt client error");
   }
 
   private onPublish(packet: IPublishPacket): void {
