@@ -43,6 +43,8 @@ export function loggingInvoker(inner: Invoker, logger: Logger): Invoker {
         {
           function: urn,
           requestId: result.requestId,
+          // Accepted (202), but its answer could not be read: say why the id is missing.
+          requestIdUnknown: result.requestIdUnknown ? result.reason : undefined,
           durationMs: Math.round(performance.now() - started),
         },
         "invoked asynchronously (accepted)",

@@ -9,6 +9,7 @@ export * from "./client/errors.js";
 export {
   type ClientOptions,
   DEFAULT_CONNECTIONS,
+  DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_TIMEOUT_MS,
   regionFromHost,
 } from "./client/options.js";

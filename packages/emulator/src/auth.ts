@@ -81,10 +81,11 @@ function verifySignature(
   const secret = keys.get(parsed.accessKey);
   if (secret === undefined) throw badSignature("unknown access key");
 
-  // Exactly the headers named in SignedHeaders, as received.
-  const headers: Record<string, string> = {};
+  // Exactly the headers named in SignedHeaders, as received; a name such as "constructor" is
+  // a header that was not sent, not a property of Object.prototype.
+  const headers: Record<string, string> = Object.create(null);
   for (const name of parsed.signedHeaders) {
-    const value = req.headers[name];
+    const value = Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
     headers[name] = Array.isArray(value) ? value.join(",") : (value ?? "");
   }
   const sdkContent = req.headers["x-sdk-content-sha256"];

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { AuthOptions } from "./auth.js";
 import { DEFAULT_CLI_PORT } from "./constants.js";
@@ -17,9 +18,20 @@ Usage: fgconnect-emulator --functions DIR [options]
   --ak AK --sk SK     accepted AK/SK pair for signed requests
   --no-auth           accept requests without credentials
   --quiet             do not print a line per invocation
+  -v, --version       print the version
   -h, --help          this text
 
-Without --token, --ak or --no-auth any credentials are accepted, but some must be sent.`;
+Secrets in argv are visible to every user of the machine (ps); these variables take their place:
+  FGCONNECT_EMULATOR_TOKEN   accepted tokens, comma-separated (used when no --token is given)
+  FGCONNECT_EMULATOR_AK      the access key (when no --ak is given)
+  FGCONNECT_EMULATOR_SK      the secret key (when no --sk is given)
+
+Without tokens, keys or --no-auth any credentials are accepted, but some must be sent.`;
+
+/** Credentials from the environment, for when argv (visible in ps) should not carry them. */
+const ENV_TOKEN = "FGCONNECT_EMULATOR_TOKEN";
+const ENV_AK = "FGCONNECT_EMULATOR_AK";
+const ENV_SK = "FGCONNECT_EMULATOR_SK";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -34,6 +46,7 @@ async function main(): Promise<void> {
       sk: { type: "string" },
       "no-auth": { type: "boolean" },
       quiet: { type: "boolean" },
+      version: { type: "boolean", short: "v" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -42,20 +55,34 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (values.version) {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    console.log(pkg.version);
+    return;
+  }
   if (!values.functions) throw new Error("--functions DIR is required");
   const port = values.port === undefined ? DEFAULT_CLI_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error("--port must be 0-65535");
-  if ((values.ak === undefined) !== (values.sk === undefined)) {
-    throw new Error("--ak and --sk go together");
+  const env = process.env;
+  const tokens =
+    values.token ??
+    env[ENV_TOKEN]
+      ?.split(",")
+      .map((t) => t.trim())
+      .filter((t) => t !== "");
+  const ak = values.ak ?? (env[ENV_AK] || undefined);
+  const sk = values.sk ?? (env[ENV_SK] || undefined);
+  if ((ak === undefined) !== (sk === undefined)) {
+    throw new Error(`--ak (or ${ENV_AK}) and --sk (or ${ENV_SK}) go together`);
   }
 
   let auth: AuthOptions | false = {};
   if (values["no-auth"]) auth = false;
-  else if (values.token || values.ak) {
+  else if (tokens?.length || ak) {
     auth = {};
-    if (values.token) auth.tokens = values.token;
-    if (values.ak && values.sk) auth.keys = { [values.ak]: values.sk };
+    if (tokens?.length) auth.tokens = tokens;
+    if (ak && sk) auth.keys = { [ak]: sk };
   }
 
   const emulator = await startEmulator({

@@ -91,7 +91,7 @@ export class InvocationContext implements FunctionContext {
     return this.alias;
   }
   getUserData(key: string): string | undefined {
-    return this.fn.environment[key];
+    return this.fn.environment.get(key);
   }
   getProjectID(): string {
     return this.projectId;

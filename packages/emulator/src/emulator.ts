@@ -20,7 +20,13 @@ import { invoke } from "./invoker.js";
 import { loadFunctions } from "./loader.js";
 import { installConsoleCapture } from "./log-capture.js";
 import { round3 } from "./log-format.js";
-import { BoundedList, type InvocationRecord, type LogSink, stdoutSink } from "./records.js";
+import {
+  BoundedList,
+  type InvocationRecord,
+  type LogSink,
+  logField,
+  stdoutSink,
+} from "./records.js";
 import { Registry } from "./registry.js";
 import { createRequestHandler } from "./server.js";
 
@@ -141,7 +147,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         const r = job.record;
         const ms = r.startTime ? Date.now() - Date.parse(r.startTime) : 0;
         sink?.(
-          `${r.endTime} async-run ${r.urn} ${r.status}${r.errorCode ? ` ${r.errorCode}` : ""} ${r.requestId} attempts=${r.attempts} ${round3(ms)}ms`,
+          `${r.endTime} async-run ${logField(r.urn)} ${r.status}${r.errorCode ? ` ${logField(r.errorCode)}` : ""} ${r.requestId} attempts=${r.attempts} ${round3(ms)}ms`,
         );
       },
     },

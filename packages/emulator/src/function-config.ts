@@ -59,11 +59,13 @@ export interface ResolvedFunction {
   timeoutMs: number;
   memoryMb: number;
   concurrency: number;
-  environment: Record<string, string>;
+  /** A Map: keys come from the function's code, which must not reach Object.prototype. */
+  environment: Map<string, string>;
   maxAsyncRetryAttempts: number;
   maxAsyncEventAgeMs: number;
   versions: Set<string> | undefined;
-  aliases: Record<string, string> | undefined;
+  /** A Map: aliases come from request URNs, which must not reach Object.prototype. */
+  aliases: Map<string, string> | undefined;
   /** Invocations running now (sync and async). */
   running: number;
 }
@@ -117,11 +119,11 @@ export function resolveFunction(
     timeoutMs: timeout * 1000,
     memoryMb,
     concurrency,
-    environment: { ...config.environment },
+    environment: new Map(Object.entries(config.environment ?? {})),
     maxAsyncRetryAttempts: retries,
     maxAsyncEventAgeMs: age * 1000,
     versions: config.versions ? new Set(["latest", ...config.versions]) : undefined,
-    aliases: config.aliases ? { ...config.aliases } : undefined,
+    aliases: config.aliases ? new Map(Object.entries(config.aliases)) : undefined,
     running: 0,
   };
 }

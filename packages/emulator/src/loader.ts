@@ -18,7 +18,9 @@ const FOLDER_CONFIG = "fgconnect.json";
 export async function loadFunctions(dir: string): Promise<Record<string, FunctionDefinition>> {
   const root = resolve(dir);
   const entries = await readdir(root, { withFileTypes: true });
-  const out: Record<string, FunctionDefinition> = {};
+  // No prototype: a file named like an Object property is a function name like any other.
+  const out: Record<string, FunctionDefinition> = Object.create(null);
+  const names = new Set<string>();
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     let file: string | undefined;
     let configFile: string | undefined;
@@ -39,7 +41,8 @@ export async function loadFunctions(dir: string): Promise<Record<string, Functio
     } else {
       continue;
     }
-    if (out[name]) throw new Error(`function "${name}" is defined twice in ${root}`);
+    if (names.has(name)) throw new Error(`function "${name}" is defined twice in ${root}`);
+    names.add(name);
     const config = configFile ? await readConfig(configFile) : {};
     const handler = await loadHandler(file, config.handler);
     const key = config.package ? `${config.package}:${name}` : name;

@@ -39,6 +39,21 @@ export class BoundedList<T> {
 
 export function formatRecordLine(r: InvocationRecord): string {
   const fnErr = r.functionError ? " function-error" : "";
-  const code = r.errorCode ? ` ${r.errorCode}` : "";
-  return `${r.time} ${r.mode} ${r.urn} ${r.status}${code}${fnErr} ${r.requestId} ${r.duration.toFixed(3)}ms`;
+  const code = r.errorCode ? ` ${logField(r.errorCode)}` : "";
+  return `${r.time} ${r.mode} ${logField(r.urn)} ${r.status}${code}${fnErr} ${r.requestId} ${r.duration.toFixed(3)}ms`;
+}
+
+const PLAIN = /^[\x21-\x7e]*$/;
+
+/**
+ * A value that came with a request (the URN as sent) as one field of a log line: unless it is
+ * printable ASCII without spaces, it is written as a JSON string with everything else escaped,
+ * so a CR/LF cannot forge a line, nor a space a field.
+ */
+export function logField(value: string): string {
+  if (PLAIN.test(value)) return value;
+  return JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

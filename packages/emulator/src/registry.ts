@@ -105,7 +105,7 @@ export class Registry {
     if (urn.alias !== undefined) {
       alias = urn.alias;
       if (fn.aliases) {
-        const aliased = fn.aliases[alias];
+        const aliased = fn.aliases.get(alias);
         if (aliased === undefined)
           throw new ApiError(404, "FSS.1053", `alias ${alias} of ${urnText} not found`);
         version = aliased;

@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { signature } from "@fgconnect/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 const pkg = join(import.meta.dirname, "..");
@@ -76,8 +78,106 @@ describe("fgconnect-emulator CLI", () => {
     expect(denied.status).toBe(401);
   }, 20_000);
 
-  it("prints usage for --help", () => {
+  it("prints usage for --help, naming the credential variables", () => {
     const out = execFileSync(process.execPath, [join(pkg, "dist", "cli.js"), "--help"]).toString();
     expect(out).toContain("--functions DIR");
+    for (const name of [
+      "FGCONNECT_EMULATOR_TOKEN",
+      "FGCONNECT_EMULATOR_AK",
+      "FGCONNECT_EMULATOR_SK",
+    ]) {
+      expect(out).toContain(name);
+    }
+  }, 30_000);
+
+  it("prints the package version for --version and -v", () => {
+    const { version } = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
+    for (const flag of ["--version", "-v"]) {
+      const out = execFileSync(process.execPath, [join(pkg, "dist", "cli.js"), flag]).toString();
+      expect(out.trim()).toBe(version);
+    }
+  }, 30_000);
+});
+
+describe("fgconnect-emulator credentials from the environment", () => {
+  const AK = "ENVAK0123456789ABCDE";
+  const SK = "ENVSKabcdefghijklmnopqrstuvwxyz0123456789";
+  let envChild: ChildProcess;
+  let envUrl: string;
+  let envOutput = "";
+
+  beforeAll(async () => {
+    envChild = spawn(
+      process.execPath,
+      [
+        join(pkg, "dist", "cli.js"),
+        "--functions",
+        join(pkg, "examples", "functions"),
+        "--port",
+        "0",
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: {
+          ...process.env,
+          FGCONNECT_EMULATOR_TOKEN: "env-t1, env-t2",
+          FGCONNECT_EMULATOR_AK: AK,
+          FGCONNECT_EMULATOR_SK: SK,
+        },
+      },
+    );
+    envUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner: ${envOutput}`)), 10_000);
+      envChild.stdout!.on("data", (d: Buffer) => {
+        envOutput += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(envOutput);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      envChild.stderr!.on("data", (d: Buffer) => {
+        envOutput += d.toString();
+      });
+      envChild.on("exit", (code) => reject(new Error(`exited ${code}: ${envOutput}`)));
+    });
+  }, 60_000);
+
+  afterAll(() => {
+    envChild?.kill("SIGTERM");
   });
+
+  const path = "/v2/0123456789abcdef0123456789abcdef/fgs/functions/hello/invocations";
+  const call = (headers: Record<string, string>) =>
+    fetch(`${envUrl}${path}`, { method: "POST", headers, body: "{}" });
+
+  it("accepts the tokens of FGCONNECT_EMULATOR_TOKEN and no other", async () => {
+    expect(envOutput).toContain("auth tokens/keys given");
+    expect((await call({ "X-Auth-Token": "env-t1" })).status).toBe(200);
+    expect((await call({ "X-Auth-Token": "env-t2" })).status).toBe(200);
+    expect((await call({ "X-Auth-Token": "t1" })).status).toBe(401);
+  }, 20_000);
+
+  it("verifies signatures with FGCONNECT_EMULATOR_AK and FGCONNECT_EMULATOR_SK", async () => {
+    const url = new URL(`${envUrl}${path}`);
+    const headers: Record<string, string> = {
+      "Content-Type": "application/json",
+      "X-Sdk-Date": signature.formatSdkDate(new Date()),
+      Host: url.host,
+    };
+    const names = signature.headersToSign(headers);
+    const sign = (sk: string) => {
+      const sig = signature.computeSignature(
+        { method: "POST", path: url.pathname, headers, body: "{}" },
+        names,
+        sk,
+      );
+      const { Host: _host, ...send } = headers;
+      return { ...send, Authorization: signature.authorizationHeader(AK, names, sig) };
+    };
+    expect((await call(sign(SK))).status).toBe(200);
+    expect((await call(sign(`${SK}x`))).status).toBe(401);
+    // The secret is nowhere in what the emulator printed.
+    expect(envOutput).not.toContain(SK);
+  }, 20_000);
 });

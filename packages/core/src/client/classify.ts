@@ -86,8 +86,9 @@ export function isRetryableStatus(status: number, errorMsg = ""): boolean {
 export function hintFor(status: number, errorCode: string, errorMsg = ""): string {
   if (status === 429 && /disabled/i.test(errorMsg)) return DISABLED_HINT;
   return (
-    CODE_HINTS[errorCode] ??
-    STATUS_HINTS[status] ??
+    // Own keys only: a code such as "constructor" from the server must not reach Object's.
+    (Object.hasOwn(CODE_HINTS, errorCode) ? CODE_HINTS[errorCode] : undefined) ??
+    (Object.hasOwn(STATUS_HINTS, status) ? STATUS_HINTS[status] : undefined) ??
     (status >= 500
       ? "FunctionGraph answered with a server error: try again later."
       : "FunctionGraph rejected the request: check the error code and message.")
@@ -132,7 +133,9 @@ export function classifyHttpError(
   );
 }
 
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+/** The `code` of the error a request's deadline ends it with (send.ts). */
+export const DEADLINE_CODE = "FGCONNECT_DEADLINE";
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", DEADLINE_CODE]);
 
 /**
  * A failure to get an HTTP answer → TimeoutError (our timeout), AbortedError (the caller's

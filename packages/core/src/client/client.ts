@@ -9,6 +9,7 @@ import {
   ClientClosedError,
   FunctionGraphError,
   InvalidArgumentError,
+  TimeoutError,
 } from "./errors.js";
 import {
   type ClientOptions,
@@ -63,10 +64,10 @@ const ASYNC_STATUSES = new Set(["WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD"]
  * FunctionGraph's invocation API over one pooled keep-alive connection set. Implements the
  * engine's `Invoker`. Create with `createClient`; `close()` when done.
  *
- * Timeouts: `timeoutMs` bounds the wait for the response headers, and again the wait between
- * body chunks. It uses undici's headersTimeout/bodyTimeout, so no timer or AbortController is
- * allocated per call; the price is undici's timer granularity (about 0.5-1 s) and that time
- * queued for a free pooled connection is not counted. Pass a `signal` for a hard deadline.
+ * Timeouts: `timeoutMs` bounds the whole call, from the request (queued for a pooled
+ * connection included) to the answer's last byte, with one timer per request. The answer's body
+ * is read up to `maxResponseBytes`; past it the call fails with ResponseTooLargeError and the
+ * connection is closed.
  */
 export class FunctionGraphClient implements Invoker {
   readonly #o: ResolvedOptions;
@@ -130,7 +131,9 @@ export class FunctionGraphClient implements Invoker {
 
   /**
    * Asynchronous invocation: resolves with FunctionGraph's request id once it accepted the
-   * event (202). `payload` as for `invoke`, ≤ 256 KB. `logTail` does not apply.
+   * event (202). `payload` as for `invoke`, ≤ 256 KB. `logTail` does not apply. A 202 whose body
+   * cannot be read (reset, deadline, not JSON) is still accepted: it resolves with `requestId`
+   * undefined and `requestIdUnknown: true`, since sending the event again would duplicate it.
    */
   async invokeAsync(
     urn: string,
@@ -140,7 +143,9 @@ export class FunctionGraphClient implements Invoker {
     const path = this.#pathsFor(urn).async;
     const body = encodePayload(payload, "async", ASYNC_PAYLOAD_LIMIT);
     const a = await this.#call("async", "POST", path, undefined, body, options);
-    if (a.status >= 200 && a.status < 300) return parseAsyncAccepted(a.headers, a.text);
+    if (a.status >= 200 && a.status < 300) {
+      return parseAsyncAccepted(a.status, a.headers, a.text, a.bodyError);
+    }
     throw classifyHttpError(a.status, a.headers, a.text);
   }
 
@@ -190,6 +195,7 @@ export class FunctionGraphClient implements Invoker {
       region: this.#o.region,
       auth: this.#o.auth?.kind ?? "none",
       timeoutMs: this.#o.timeoutMs,
+      maxResponseBytes: this.#o.maxResponseBytes,
       closed: this.#closed,
     };
   }
@@ -198,7 +204,11 @@ export class FunctionGraphClient implements Invoker {
     return `FunctionGraphClient ${inspect(this.toJSON(), options)}`;
   }
 
-  /** Sends one request (and, after a 401 the provider can fix, once more); reads the body. */
+  /**
+   * Sends one request (and, after a 401 the provider can fix, once more, within what is left of
+   * the deadline); reads the body. A body that could not be read fails the call, except after an
+   * async 202: that answer is returned with its `bodyError`, classified.
+   */
   async #call(
     kind: Kind,
     method: "GET" | "POST",
@@ -235,8 +245,15 @@ export class FunctionGraphClient implements Invoker {
     }
     const fullPath = query === undefined ? path : `${path}?${new URLSearchParams(query)}`;
     const auth = o.auth;
+    let deadlineMs = timeoutMs;
+    const started = performance.now();
     try {
       for (let attempt = 0; ; attempt++) {
+        if (attempt > 0) {
+          const left = Math.ceil(timeoutMs - (performance.now() - started));
+          if (left < 1) throw new TimeoutError(timeoutMs);
+          deadlineMs = left;
+        }
         let headers = slot.base;
         let sent: AuthHeaders | undefined;
         if (auth !== undefined) {
@@ -266,11 +283,19 @@ export class FunctionGraphClient implements Invoker {
             method,
             headers,
             body,
+            // Our timer is the deadline; undici's own (300 s by default) must not cut it shorter.
             headersTimeout: timeoutMs,
             bodyTimeout: timeoutMs,
           },
           signal,
+          deadlineMs,
+          o.maxResponseBytes,
         );
+        if (answer.bodyError !== undefined) {
+          const err = classifyTransportError(answer.bodyError, o.origin, timeoutMs, signal);
+          if (kind !== "async" || answer.status !== 202) throw err;
+          answer.bodyError = err;
+        }
         if (
           answer.status === 401 &&
           attempt === 0 &&

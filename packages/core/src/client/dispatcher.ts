@@ -3,8 +3,22 @@ import type { Agent, Dispatcher, EnvHttpProxyAgent } from "undici";
 
 // undici's index loads all of undici (fetch, WebSocket, caches, mocks): ~14 MB of RSS in every
 // daemon that needs only its Agent, whose file loads alone (the package has no exports map).
+// That path is not undici's public API: package.json pins undici to the version it was checked
+// with, a test fails if the file moves, and a moved file falls back to the public entry.
 // The proxy agents rely on methods the index adds, so they come with the whole of it.
 const load = createRequire(import.meta.url);
+
+/** The file of undici's Agent, loaded alone. */
+export const AGENT_PATH = "undici/lib/dispatcher/agent.js";
+
+/** undici's Agent class: its own file when it is there, else from the public entry. */
+export function loadAgent(): typeof Agent {
+  try {
+    return load(AGENT_PATH);
+  } catch {
+    return load("undici").Agent;
+  }
+}
 
 export interface DispatcherOptions {
   /** Keep-alive connections per origin. */
@@ -29,7 +43,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const env = options.env ?? process.env;
   const agentOptions = { connections: options.connections };
   if (!proxyConfigured(env)) {
-    const AgentClass: typeof Agent = load("undici/lib/dispatcher/agent.js");
+    const AgentClass = loadAgent();
     return new AgentClass(agentOptions);
   }
   const ProxyAgentClass: typeof EnvHttpProxyAgent = load("undici").EnvHttpProxyAgent;

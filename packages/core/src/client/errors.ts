@@ -119,6 +119,26 @@ export class TimeoutError extends FunctionGraphError {
   }
 }
 
+/**
+ * The answer's body passed the client's `maxResponseBytes` (or said it would, in Content-Length);
+ * the client stopped reading it and closed the connection rather than hold it in memory.
+ */
+export class ResponseTooLargeError extends FunctionGraphError {
+  readonly code = "RESPONSE_TOO_LARGE";
+  readonly retryable = false;
+  constructor(
+    readonly limit: number,
+    /** The bytes read when the client stopped, or the Content-Length the server announced. */
+    readonly size: number,
+    readonly requestId: string | undefined,
+  ) {
+    super(
+      `the answer's body passed the client's limit of ${limit} bytes (${size} bytes read or announced); the client stopped reading it${requestId ? ` (request ${requestId})` : ""}`,
+      "FunctionGraph caps a sync result at 6 MB: check that the endpoint is FunctionGraph (or the fgconnect emulator), make the function return less (for example a reference to the data), or raise the client's maxResponseBytes.",
+    );
+  }
+}
+
 /** The caller's AbortSignal fired. */
 export class AbortedError extends FunctionGraphError {
   readonly code = "ABORTED";

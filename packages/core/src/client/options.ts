@@ -16,8 +16,16 @@ export interface ClientOptions {
   projectId: string;
   /** How requests are authenticated; undefined sends none (an emulator, a trusted gateway). */
   auth?: AuthProvider;
-  /** Default per-call timeout, ms (30 000). Sync calls may take up to 90 s through the gateway. */
+  /**
+   * Default per-call deadline, ms (30 000): from the call to the answer's last byte, time queued
+   * for a pooled connection included. Sync calls may take up to 90 s through the gateway.
+   */
   timeoutMs?: number;
+  /**
+   * Largest answer body read, bytes (DEFAULT_MAX_RESPONSE_BYTES, 16 MiB). Past it the call fails
+   * with ResponseTooLargeError at once and the connection is closed, the rest unread.
+   */
+  maxResponseBytes?: number;
   /** Ask for the function's log tail on sync calls (`X-Cff-Log-Type: tail`). Default false. */
   logTail?: boolean;
   /** Default `X-Cff-Instance-Memory`, one of INSTANCE_MEMORY_MB. */
@@ -35,6 +43,11 @@ export interface ClientOptions {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECTIONS = 64;
+/**
+ * FunctionGraph caps a sync result at 6 MB, but the v1 envelope carries it as a JSON string, where
+ * escaping can double it, beside a log tail: 16 MiB leaves that room and still bounds memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** setTimeout's ceiling (about 24.8 days). */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -49,6 +62,7 @@ export interface ResolvedOptions {
   projectId: string;
   auth: AuthProvider | undefined;
   timeoutMs: number;
+  maxResponseBytes: number;
   logTail: boolean;
   instanceMemoryMb: number | undefined;
   /** Lower-case names. */
@@ -95,6 +109,10 @@ export function resolveClientOptions(options: ClientOptions): ResolvedOptions {
   if (!Number.isInteger(connections) || connections < 1) {
     throw new InvalidArgumentError("connections", "must be a positive integer");
   }
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw new InvalidArgumentError("maxResponseBytes", "must be a positive integer (bytes)");
+  }
   if (options.logTail !== undefined && typeof options.logTail !== "boolean") {
     throw new InvalidArgumentError("logTail", "must be true or false");
   }
@@ -110,6 +128,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedOptions {
     projectId,
     auth,
     timeoutMs: checkTimeout("timeoutMs", options.timeoutMs) ?? DEFAULT_TIMEOUT_MS,
+    maxResponseBytes,
     logTail: options.logTail ?? false,
     instanceMemoryMb: checkInstanceMemory("instanceMemoryMb", options.instanceMemoryMb),
     headers: normalizeHeaders("headers", options.headers) ?? {},

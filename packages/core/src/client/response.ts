@@ -157,17 +157,37 @@ export function parseSyncResponse(
   return new SyncInvokeResult(requestId, status, raw, log, headers);
 }
 
-/** 202 `{request_id}` → `{requestId}` (falls back to `X-Cff-Request-Id`). */
-export function parseAsyncAccepted(headers: IncomingHttpHeaders, text: string): AsyncInvokeResult {
-  const body = tryParseJson(text) as { request_id?: unknown } | undefined;
+/**
+ * 202 `{request_id}` → `{requestId}` (falls back to `X-Cff-Request-Id`). A 202 is an accepted
+ * event even when its body could not be read (`bodyError`) or holds no id: the id is then
+ * reported unknown, never as a failure that would make the caller send the event again.
+ */
+export function parseAsyncAccepted(
+  status: number,
+  headers: IncomingHttpHeaders,
+  text: string,
+  bodyError: unknown,
+): AsyncInvokeResult {
+  const body = bodyError === undefined ? tryParseJson(text) : undefined;
+  const fromBody =
+    body !== null && typeof body === "object"
+      ? (body as { request_id?: unknown }).request_id
+      : undefined;
   const id =
-    body && typeof body === "object" && typeof body.request_id === "string"
-      ? body.request_id
+    typeof fromBody === "string" && fromBody !== ""
+      ? fromBody
       : header(headers, "x-cff-request-id");
-  if (!id) {
-    throw new ProtocolError("the async invocation was accepted but the answer has no request_id");
+  if (id) return { requestId: id };
+  if (status !== 202) {
+    throw new ProtocolError(
+      `the async invocation was answered ${status} with no request_id (FunctionGraph answers 202)`,
+    );
   }
-  return { requestId: id };
+  const reason =
+    bodyError !== undefined
+      ? `the body of the 202 answer could not be read: ${(bodyError as Error)?.message ?? String(bodyError)}`
+      : "the 202 answer holds no request_id";
+  return { requestId: undefined, requestIdUnknown: true, reason };
 }
 
 /** `{invocations: [...], count, next_marker}` → AsyncInvocationPage (camelCase). */

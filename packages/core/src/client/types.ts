@@ -54,10 +54,19 @@ export interface InvokeResult {
   billingDurationMs?: number;
 }
 
-/** What a successful asynchronous invocation returns (FunctionGraph accepted it, 202). */
-export interface AsyncInvokeResult {
-  requestId: string;
-}
+/**
+ * What a successful asynchronous invocation returns: FunctionGraph accepted the event (202).
+ * When the 202's body could not be read (reset mid-body, deadline, not JSON) the event was
+ * accepted all the same, but its request id is unknown: `requestIdUnknown` says so, and why.
+ */
+export type AsyncInvokeResult =
+  | { requestId: string; requestIdUnknown?: false }
+  | {
+      requestId: undefined;
+      requestIdUnknown: true;
+      /** Why the id could not be read from the answer. */
+      reason: string;
+    };
 
 export type AsyncInvocationStatus = "WAIT" | "RUNNING" | "SUCCESS" | "FAIL" | "DISCARD";
 

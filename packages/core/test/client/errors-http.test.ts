@@ -153,6 +153,16 @@ describe("HTTP error answers → ApiError", () => {
     });
   });
 
+  it("gives an error code named like an Object property the hint of its status", async () => {
+    for (const code of ["constructor", "toString", "__proto__"]) {
+      server.handle((_req, res) => json(res, 404, { error_code: code, error_msg: "nope" }));
+      const err = (await client.invoke(URN, {}).catch((e: unknown) => e)) as ApiError;
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err.code).toBe(code);
+      expect(err.hint).toMatch(/does not exist/);
+    }
+  });
+
   it("reports errors of the legacy and async-status calls the same way", async () => {
     server.handle((_req, res) =>
       json(res, 404, { error_code: "FSS.1051", error_msg: "not found" }),
@@ -201,16 +211,19 @@ describe("transport failures", () => {
       await new Promise<void>((r) => res.once("close", r));
     });
     const controller = new AbortController();
-    const options = { signal: controller.signal, timeoutMs: 10_000 };
+    // Tagged: a call aborted by the test before may still reach the loaded server late.
+    const headers = { "x-test": "one-signal" };
+    const options = { signal: controller.signal, timeoutMs: 10_000, headers };
+    const mine = () => server.requests.filter((r) => r.headers["x-test"] === "one-signal").length;
     const QUICK = URN.replace(":hello:", ":quick:");
     const quick = await client.invoke(QUICK, {}, options);
     expect(quick.requestId).toBe("q");
     const held = [client.invoke(URN, {}, options), client.invokeAsync(URN, {}, options)];
-    await vi.waitFor(() => expect(server.requests.length).toBe(3));
+    await vi.waitFor(() => expect(mine()).toBe(3));
     controller.abort();
     for (const call of held) await expect(call).rejects.toBeInstanceOf(AbortedError);
     await expect(client.invoke(QUICK, {}, options)).rejects.toBeInstanceOf(AbortedError);
-    expect(server.requests.length).toBe(3);
+    expect(mine()).toBe(3);
   });
 
   it("times out on the client default too", async () => {

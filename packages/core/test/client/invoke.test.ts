@@ -237,8 +237,17 @@ describe("invokeAsync", () => {
     expect(req.body.toString()).toBe('{"k":"v"}');
   });
 
-  it("reports a 202 without a request id as a ProtocolError", async () => {
+  it("takes a 202 without a request id as accepted, its id unknown", async () => {
     server.handle((_req, res) => json(res, 202, {}));
+    await expect(client.invokeAsync(URN, {})).resolves.toEqual({
+      requestId: undefined,
+      requestIdUnknown: true,
+      reason: "the 202 answer holds no request_id",
+    });
+  });
+
+  it("reports another 2xx without a request id as a ProtocolError", async () => {
+    server.handle((_req, res) => json(res, 200, {}));
     await expect(client.invokeAsync(URN, {})).rejects.toBeInstanceOf(ProtocolError);
   });
 });

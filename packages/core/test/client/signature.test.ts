@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   authorizationHeader,
+  canonicalRequest,
   canonicalUri,
   computeSignature,
   formatSdkDate,
@@ -53,6 +54,14 @@ describe("SDK-HMAC-SHA256", () => {
     expect(computeSignature(request, signed, `${SK}x`)).not.toBe(base);
     const later = { ...request, headers: { ...headers, "X-Sdk-Date": "20240102T030406Z" } };
     expect(computeSignature(later, signed, SK)).not.toBe(base);
+  });
+
+  it("reads a signed header named like an Object property as absent", () => {
+    const signed = ["constructor", "host", "x-sdk-date", "__proto__"];
+    const canonical = canonicalRequest(request, signed);
+    expect(canonical).toContain("constructor:\nhost:127.0.0.1:18080\nx-sdk-date:");
+    expect(canonical).toContain("__proto__:\n");
+    expect(computeSignature(request, signed, SK)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("round-trips the Authorization header", () => {

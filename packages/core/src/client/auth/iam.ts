@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import { classifyHttpError, classifyTransportError, header } from "../classify.js";
 import { createDispatcher } from "../dispatcher.js";
 import { AuthError, InvalidArgumentError, ProtocolError } from "../errors.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../options.js";
 import { installRedaction, redactedView } from "../redact.js";
 import { type Answer, send } from "../send.js";
 import type { AuthHeaders, AuthProvider } from "./provider.js";
@@ -220,7 +221,10 @@ export class IamAuth implements AuthProvider {
           bodyTimeout: this.#timeoutMs,
         },
         undefined,
+        this.#timeoutMs,
+        DEFAULT_MAX_RESPONSE_BYTES,
       );
+      if (answer.bodyError !== undefined) throw answer.bodyError;
     } catch (err) {
       throw classifyTransportError(err, this.#url.origin, this.#timeoutMs, undefined);
     }
