@@ -127,6 +127,10 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
       pretty: pretty ?? config.log.pretty,
     });
     logger = log;
+    if (stop.signal.aborted) {
+      log.info({ signal: stop.signal.reason }, "stopped before starting");
+      return EXIT_OK;
+    }
     if (file === EXAMPLE_CONFIG) log.info({ config: file }, "running the bundled example");
 
     const daemon = await startDaemon(config, {

@@ -32,6 +32,7 @@ const catalogue: [string, string, string, number?][] = [
   ["duplicate key", good().replace("routes:", "routes: []\nroutes:"), 'duplicate key "routes"', 12],
   ["empty file", "", "the file is empty"],
   ["only comments", "# nothing here yet\n\n", "the file is empty"],
+  ["only a document marker", "---\n", "the file is empty"],
   [
     "alias bomb",
     `a: &a [x, x, x, x, x, x, x, x, x, x]

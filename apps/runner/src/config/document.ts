@@ -86,7 +86,8 @@ export function parseConfigText(
       })),
     );
   }
-  if (doc.contents === null) {
+  // No content at all, or only `~`/`---`: nothing to configure.
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     fail([
       {
         path: [],
