@@ -188,6 +188,12 @@ ${good()}`,
     8,
   ],
   [
+    "format the connector does not build",
+    good().replace("mode: sync", "mode: sync\n    format: nope"),
+    'routes[0].format: connector "ticks" has no format "nope"; its formats: timer',
+    15,
+  ],
+  [
     "bad instance memory",
     good().replace("mode: sync", "mode: sync\n    delivery: { instanceMemoryMb: 100 }"),
     "routes[0].delivery.instanceMemoryMb",

@@ -5,6 +5,7 @@ import { checkReferences } from "./cross-checks.js";
 import { type ConfigDocument, parseConfigText, pathKey } from "./document.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { checkFiles } from "./file-checks.js";
+import { checkFormats } from "./format-checks.js";
 import { rawObject } from "./raw.js";
 import { type Config, configSchema } from "./schema.js";
 import { isSecretPath } from "./secrets.js";
@@ -45,14 +46,15 @@ export function parseConfig(
   const doc = parseConfigText(text, file, env);
   const result = configSchema.safeParse(doc.value);
   const issues = result.success ? [] : toIssues(result.error, doc);
+  const report = (path: (string | number)[], message: string) => {
+    issues.push({ path, line: doc.lineOf(path), message });
+  };
   const raw = rawObject(doc.value);
   if (raw) {
-    const report = (path: (string | number)[], message: string) => {
-      issues.push({ path, line: doc.lineOf(path), message });
-    };
     checkReferences(raw, report, urnDefaults);
     checkUrlCredentials(raw, report);
     checkFiles(raw, report);
+    if (result.success) checkFormats(result.data, report);
   }
   if (issues.length > 0) throw new ConfigError(file, byLine(issues));
   return result.data!;
