@@ -41,7 +41,7 @@ console.log(`lateness p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${sorted.at(-1)}
 if (process.env.SKIP_RSS) process.exit(0);
 // Idle RSS of the daemon on the embedded default (cron into the in-process emulator).
 const cli = new URL("../apps/runner/dist/cli.js", import.meta.url).pathname;
-const daemon = spawn(process.execPath, [cli, "run"], {
+const daemon = spawn(process.execPath, [cli, "run", "--example"], {
   cwd: dir,
   env: { PATH: process.env.PATH, FGCONNECT_ADMIN_PORT: "0", FGCONNECT_LOG_LEVEL: "warn" },
   stdio: "ignore",

@@ -7,6 +7,8 @@ import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daem
 let emu: Emulator;
 /** Called when the slow function starts running. */
 let slowCalled: (() => void) | undefined;
+/** The instance memory each call of `sized` ran with. */
+const sizes: number[] = [];
 const running: DaemonProcess[] = [];
 
 beforeAll(async () => {
@@ -22,6 +24,11 @@ beforeAll(async () => {
         slowCalled?.();
         await new Promise((r) => setTimeout(r, 1500));
         return { finished: event.time };
+      },
+      sized: async (_event: unknown, context: { getMemorySize(): number }) => {
+        sizes.push(context.getMemorySize());
+        console.log("sized ran with", context.getMemorySize(), "MB");
+        return { ok: true };
       },
       broken: async () => {
         throw new Error("this function always fails");
@@ -192,6 +199,23 @@ describe("the fgconnect daemon with a cron connector", () => {
     expect(metrics).toMatch(
       /fgconnect_records_dead_lettered_total\{[^}]*reason="retries exhausted"\} [1-9]/,
     );
+  });
+
+  it("invokes with a route's instance memory and logs the log tail it asks for", async () => {
+    const dir = workDir();
+    const text = config("sized", "log: { invocations: true }").replace(
+      "delivery: { maxAttempts: 2, firstDelayMs: 10 }",
+      "delivery: { maxAttempts: 2, firstDelayMs: 10, logTail: true, instanceMemoryMb: 512 }",
+    );
+    const daemon = await start(dir, text);
+    const invoked = await daemon.waitFor(
+      (l) => l.msg === "invoked" && String(l.function).includes("sized"),
+    );
+    expect(invoked.functionLog).toContain("sized ran with 512 MB");
+    expect(sizes.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(sizes)).toEqual(new Set([512]));
+    daemon.child.kill("SIGTERM");
+    expect(await daemon.exited).toBe(0);
   });
 
   it("stays up when a source cannot be reached: readyz says why, the other sources go on", async () => {

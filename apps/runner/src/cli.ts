@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FgconnectError } from "@fgconnect/core";
 import { Command, CommanderError, Option } from "commander";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { ConfigError } from "./config/errors.js";
 import { loadConfig } from "./config/load.js";
@@ -20,14 +21,28 @@ const here = dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(resolve(here, "../package.json"), "utf8")) as {
   version: string;
 };
-/** The embedded default: a schedule into an in-process emulator. */
+/** The bundled example (`--example`): a schedule into an in-process emulator. */
 export const EXAMPLE_CONFIG = resolve(here, "../examples/fgconnect.yaml");
 
-/** `-c` if given, else ./fgconnect.yaml if present, else the bundled example. */
-function configPath(given: string | undefined): string {
-  if (given) return resolve(given);
+interface ConfigOptions {
+  config?: string;
+  example?: boolean;
+}
+
+/**
+ * `-c`, else ./fgconnect.yaml, else `--example`'s bundled file; with none of them, a usage
+ * error: a daemon with a missing config mount must not come up healthy on the example.
+ */
+function configPath(options: ConfigOptions): string {
+  if (options.example) return EXAMPLE_CONFIG;
+  if (options.config) return resolve(options.config);
   const local = resolve("fgconnect.yaml");
-  return existsSync(local) ? local : EXAMPLE_CONFIG;
+  if (existsSync(local)) return local;
+  throw new CommanderError(
+    EXIT_USAGE,
+    "fgconnect.noConfig",
+    `no config: give -c <file>, or put fgconnect.yaml in ${process.cwd()}\n  → --example runs the bundled example (a schedule into an embedded emulator)`,
+  );
 }
 
 /** An error as one line for a person: message, then what to do. */
@@ -62,51 +77,89 @@ function logLevelFromEnv(): LogLevel | undefined {
   return value as LogLevel;
 }
 
-async function run(options: { config?: string }): Promise<number> {
-  const file = configPath(options.config);
-  const config = await loadConfig(file);
-  const level = logLevelFromEnv() ?? config.log.level;
-  const logger = createLogger({ level, pretty: config.log.pretty });
-  if (file === EXAMPLE_CONFIG)
-    logger.info(
-      { config: file },
-      "no config given and no ./fgconnect.yaml: running the bundled example",
-    );
+const LOG_FORMATS = ["pretty", "json"] as const;
+type LogFormat = (typeof LOG_FORMATS)[number];
 
-  const daemon = await startDaemon(config, { configDir: dirname(file), logger });
-  return new Promise<number>((done) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) {
-        logger.warn(
-          { signal },
-          "second signal: exiting now; undelivered records were not acknowledged",
-        );
-        done(EXIT_RUNTIME);
-        return;
-      }
-      logger.info(
-        { signal, deadlineMs: config.shutdown.deadlineMs },
-        "stopping: finishing in-flight deliveries",
-      );
-      daemon.stop().then(
-        (result) => {
-          logger.info(result, "stopped");
-          done(EXIT_OK);
-        },
-        (err: unknown) => {
-          logger.error({ err }, "error while stopping");
-          done(EXIT_RUNTIME);
-        },
-      );
-    };
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
-  });
+/** `--log-format`, else `FGCONNECT_LOG_FORMAT`, as createLogger's `pretty`; undefined: the config's. */
+function prettyFrom(option: LogFormat | undefined): boolean | undefined {
+  const value = option ?? (process.env.FGCONNECT_LOG_FORMAT || undefined);
+  if (value === undefined) return undefined;
+  if (!LOG_FORMATS.includes(value as LogFormat)) {
+    throw new CommanderError(
+      EXIT_USAGE,
+      "fgconnect.env",
+      `FGCONNECT_LOG_FORMAT must be one of ${LOG_FORMATS.join(", ")}, not "${value}"`,
+    );
+  }
+  return value === "pretty";
 }
 
-async function validate(options: { config?: string }): Promise<number> {
-  const file = configPath(options.config);
+async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<number> {
+  // Signals are taken before anything starts: a stop during a slow start is a clean stop too.
+  const stop = new AbortController();
+  let logger: Logger | undefined;
+  let exitNow!: (code: number) => void;
+  const secondSignal = new Promise<number>((resolve) => {
+    exitNow = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) return stop.abort(signal);
+    logger?.warn(
+      { signal },
+      "second signal: exiting now; undelivered records were not acknowledged",
+    );
+    exitNow(EXIT_RUNTIME);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  const stopped = new Promise<void>((resolve) => {
+    stop.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+
+  const body = async (): Promise<number> => {
+    const file = configPath(options);
+    const pretty = prettyFrom(options.logFormat);
+    const level = logLevelFromEnv();
+    const config = await loadConfig(file);
+    config.admin.host = process.env.FGCONNECT_ADMIN_HOST || config.admin.host;
+    const log = createLogger({
+      level: level ?? config.log.level,
+      pretty: pretty ?? config.log.pretty,
+    });
+    logger = log;
+    if (stop.signal.aborted) {
+      log.info({ signal: stop.signal.reason }, "stopped before starting");
+      return EXIT_OK;
+    }
+    if (file === EXAMPLE_CONFIG) log.info({ config: file }, "running the bundled example");
+
+    const daemon = await startDaemon(config, {
+      configDir: dirname(file),
+      logger: log,
+      signal: stop.signal,
+    });
+    await stopped;
+    log.info(
+      {
+        signal: stop.signal.reason,
+        deadlineMs: config.shutdown.deadlineMs,
+        ...(daemon.running ? {} : { starting: true }),
+      },
+      "stopping: finishing in-flight deliveries",
+    );
+    try {
+      log.info(await daemon.stop(), "stopped");
+      return EXIT_OK;
+    } catch (err) {
+      log.error({ err }, "error while stopping");
+      return EXIT_RUNTIME;
+    }
+  };
+  return Promise.race([body(), secondSignal]);
+}
+
+async function validate(options: ConfigOptions): Promise<number> {
+  const file = configPath(options);
   const config = await loadConfig(file);
   process.stdout.write(
     `${file}: valid (${Object.keys(config.connectors).length} connector(s), ${config.routes.length} route(s))\n`,
@@ -124,9 +177,9 @@ function schema(): number {
 
 async function invoke(
   urn: string,
-  options: { data?: string; async?: boolean; config?: string },
+  options: { data?: string; async?: boolean } & ConfigOptions,
 ): Promise<number> {
-  const file = configPath(options.config);
+  const file = configPath(options);
   const config = await loadConfig(file);
   let payload: unknown = {};
   if (options.data !== undefined) {
@@ -165,42 +218,48 @@ export async function main(argv: string[]): Promise<number> {
     .version(pkg.version)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  const configOption = () =>
-    new Option(
-      "-c, --config <file>",
-      "config file (YAML or JSON); default ./fgconnect.yaml, else the bundled example",
-    );
+  const configOptions = (command: Command) =>
+    command
+      .addOption(
+        new Option("-c, --config <file>", "config file (YAML or JSON); default ./fgconnect.yaml"),
+      )
+      .addOption(
+        new Option(
+          "--example",
+          "use the bundled example: a schedule into an embedded emulator",
+        ).conflicts("config"),
+      );
 
-  program
-    .command("run")
-    .description("run the daemon")
-    .addOption(configOption())
+  configOptions(program.command("run").description("run the daemon"))
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "pretty (human-readable) or json lines; default $FGCONNECT_LOG_FORMAT, else the config's log.pretty, else pretty on a terminal",
+      ).choices(LOG_FORMATS),
+    )
     .action(async (o) => {
       code = await run(o);
     });
-  program
-    .command("validate")
-    .description("check a config file and report every problem in it")
-    .addOption(configOption())
-    .action(async (o) => {
-      code = await validate(o);
-    });
+  configOptions(
+    program.command("validate").description("check a config file and report every problem in it"),
+  ).action(async (o) => {
+    code = await validate(o);
+  });
   program
     .command("schema")
     .description("print the config file's JSON Schema")
     .action(() => {
       code = schema();
     });
-  program
+  const invokeCommand = program
     .command("invoke")
     .description("invoke a function once through the config's functiongraph settings")
     .argument("<urn>", "function URN or short form (package:name, name)")
     .option("-d, --data <json>", "event as JSON, or @file", undefined)
-    .option("--async", "invoke asynchronously", false)
-    .addOption(configOption())
-    .action(async (urn, o) => {
-      code = await invoke(urn, o);
-    });
+    .option("--async", "invoke asynchronously", false);
+  configOptions(invokeCommand).action(async (urn, o) => {
+    code = await invoke(urn, o);
+  });
 
   try {
     await program.parseAsync(argv);

@@ -17,6 +17,8 @@ import { replicaId } from "./replica.js";
 
 export interface Daemon {
   engine: Engine;
+  /** Every source was started (false when a stop came first). */
+  running: boolean;
   /** The admin server's URL, when it is enabled. */
   adminUrl?: string;
   /** The embedded emulator's URL, when the config has an `emulator` section. */
@@ -24,18 +26,22 @@ export interface Daemon {
   stop(): Promise<StopResult>;
 }
 
-/** Starts everything a config describes. `configDir` anchors relative paths in the config. */
+/**
+ * Starts everything a config describes. `configDir` anchors relative paths in the config.
+ * When `signal` aborts while starting (a SIGTERM during a slow start), what started is stopped
+ * by the returned daemon's `stop()`, as on any stop (in-flight deliveries drained); `running` is
+ * then false.
+ */
 export async function startDaemon(
   config: Config,
-  options: { configDir: string; logger: Logger },
+  options: { configDir: string; logger: Logger; signal?: AbortSignal },
 ): Promise<Daemon> {
-  const { logger } = options;
+  const { logger, signal } = options;
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse())
       await close().catch((err: unknown) => logger.warn({ err }, "error while closing"));
   };
-
   try {
     const emuLog = logger.child({ component: "emulator" });
     const fg = await connectFunctionGraph(config, options.configDir, (line) => emuLog.debug(line));
@@ -71,26 +77,22 @@ export async function startDaemon(
 
     let admin: AdminServer | undefined;
     if (config.admin.enabled) {
-      admin = await startAdmin({
+      const server = await startAdmin({
         host: config.admin.host,
         port: config.admin.port,
         registry,
         connectors: () => connectors,
         ready: () => engine.health().state === "running",
       });
-      closers.push(() => admin!.close());
-      logger.info({ url: admin.url }, "admin server: /healthz /readyz /metrics");
+      admin = server;
+      closers.push(() => server.close());
+      logger.info({ url: server.url }, "admin server: /healthz /readyz /metrics");
     }
 
-    await engine.start();
-    logger.info(
-      { connectors: connectors.map((c) => `${c.name} (${c.type})`), routes: engine.routes.length },
-      "fgconnect running",
-    );
-
     let stopping: Promise<StopResult> | undefined;
-    return {
+    const daemon = (): Daemon => ({
       engine,
+      running: engine.health().state === "running",
       adminUrl: admin?.url,
       emulatorUrl: emulator?.url,
       stop() {
@@ -101,7 +103,28 @@ export async function startDaemon(
         })();
         return stopping;
       },
-    };
+    });
+    if (signal?.aborted) return daemon();
+
+    // Sources start in parallel and a slow one (a broker that does not answer) holds the
+    // start for long while the others already deliver: a stop meanwhile must not wait for it.
+    const aborted = new Promise<void>((resolve) => {
+      if (signal?.aborted) resolve();
+      signal?.addEventListener("abort", () => resolve(), { once: true });
+    });
+    const starting = engine.start();
+    // Once stopped, a late failure of the abandoned start has no one to tell.
+    starting.catch(() => undefined);
+    await Promise.race([starting, aborted]);
+    if (engine.health().state === "running")
+      logger.info(
+        {
+          connectors: connectors.map((c) => `${c.name} (${c.type})`),
+          routes: engine.routes.length,
+        },
+        "fgconnect running",
+      );
+    return daemon();
   } catch (err) {
     await closeAll();
     throw err;

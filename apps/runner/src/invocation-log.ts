@@ -7,10 +7,13 @@ import type {
 } from "@fgconnect/core";
 
 const MAX_RESULT_CHARS = 200;
+/** Of a log tail (a route's `delivery.logTail`), the last characters logged. */
+const MAX_LOG_CHARS = 1000;
 
 /**
- * Logs each invocation at info with its request id, duration and (clipped) result: what a user
- * watching the embedded default wants to see. Off by default, since a busy stream would flood.
+ * Logs each invocation at info with its request id, duration and (clipped) result, and the
+ * function's log tail when the route asked for it: what a user watching the embedded default
+ * wants to see. Off by default, since a busy stream would flood.
  */
 export function loggingInvoker(inner: Invoker, logger: Logger): Invoker {
   return {
@@ -27,6 +30,7 @@ export function loggingInvoker(inner: Invoker, logger: Logger): Invoker {
           requestId: result.requestId,
           durationMs: Math.round(performance.now() - started),
           result: raw,
+          ...(result.log ? { functionLog: result.log.slice(-MAX_LOG_CHARS) } : {}),
         },
         "invoked",
       );

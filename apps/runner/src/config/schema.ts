@@ -106,7 +106,11 @@ const emulatorSchema = z
     "Runs a local FunctionGraph emulator inside the daemon and invokes it (no cloud account needed).",
   );
 
-/** The whole `fgconnect.yaml`: the single source of validation, defaults and `fgconnect schema`. */
+/**
+ * The whole `fgconnect.yaml`: the single source of validation, defaults and `fgconnect schema`.
+ * Checks between fields and of the files named are `parseConfig`'s (cross-checks.ts,
+ * file-checks.ts): zod skips an object's refinements once a field fails, and they must not be.
+ */
 export const configSchema = z
   .object({
     functiongraph: functiongraphSchema.prefault({}),
@@ -128,7 +132,12 @@ export const configSchema = z
     admin: z
       .object({
         enabled: z.boolean().default(true).describe("Serve /healthz, /readyz and /metrics."),
-        host: z.string().default("127.0.0.1").describe("Address to listen on."),
+        host: z
+          .string()
+          .default("127.0.0.1")
+          .describe(
+            "Address to listen on; $FGCONNECT_ADMIN_HOST overrides it (0.0.0.0 in a container).",
+          ),
         port: z
           .number()
           .int()
@@ -149,7 +158,9 @@ export const configSchema = z
         pretty: z
           .boolean()
           .optional()
-          .describe("Human-readable lines. Default: when stdout is a terminal."),
+          .describe(
+            "Human-readable lines. Default: when stdout is a terminal. `--log-format` and $FGCONNECT_LOG_FORMAT (pretty or json) override it.",
+          ),
         invocations: z
           .boolean()
           .default(false)
@@ -173,34 +184,6 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict()
-  .superRefine((config, ctx) => {
-    const names = new Set(Object.keys(config.connectors ?? {}));
-    config.routes?.forEach((route, i) => {
-      if (!names.has(route.from)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["routes", i, "from"],
-          message: `no connector named "${route.from}"; declared: ${[...names].join(", ") || "none"}`,
-        });
-      }
-    });
-    const fg = config.functiongraph;
-    if (!config.emulator && !fg.endpoint && !fg.region) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["functiongraph"],
-        message:
-          "set functiongraph.region or functiongraph.endpoint, or add an `emulator` section to run locally",
-      });
-    }
-    if (!config.emulator && !fg.projectId) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["functiongraph", "projectId"],
-        message: "required when not using the embedded emulator",
-      });
-    }
-  });
+  .strict();
 
 export type Config = z.output<typeof configSchema>;

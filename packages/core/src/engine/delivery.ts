@@ -53,6 +53,9 @@ export function deliveryTarget(
   const labels: DeliveryLabels = { route: route.name, target: urn, mode: route.mode };
   const invokeOptions: InvokeOptions = { signal };
   if (route.delivery.timeoutMs !== undefined) invokeOptions.timeoutMs = route.delivery.timeoutMs;
+  if (route.delivery.logTail !== undefined) invokeOptions.logTail = route.delivery.logTail;
+  if (route.delivery.instanceMemoryMb !== undefined)
+    invokeOptions.instanceMemoryMb = route.delivery.instanceMemoryMb;
   return {
     route,
     urn,

@@ -5,6 +5,7 @@
  * and `.strict()` so that a misspelt key is an error rather than a silently ignored option.
  */
 import { z } from "zod";
+import { INSTANCE_MEMORY_MB } from "../client/types.js";
 import { compileFilter, PatternError } from "./pattern.js";
 
 const KiB = 1024;
@@ -81,6 +82,18 @@ export const deliveryPolicySchema = z
       .positive()
       .optional()
       .describe("Timeout of one invocation, in ms. Unset: the client's timeout."),
+    logTail: z
+      .boolean()
+      .optional()
+      .describe(
+        "Ask for the function's log tail with each sync invocation (X-Cff-Log-Type: tail). Unset: the client's default.",
+      ),
+    instanceMemoryMb: z
+      .union(INSTANCE_MEMORY_MB.map((mb) => z.literal(mb)))
+      .optional()
+      .describe(
+        "Instance memory of each invocation, in MB (X-Cff-Instance-Memory), one of FunctionGraph's sizes. Unset: the function's own.",
+      ),
   })
   .strict()
   .describe("How deliveries to a route's functions are retried and when they are dead-lettered.");

@@ -1,0 +1,26 @@
+import { createConnector } from "../connectors.js";
+import type { Report } from "./raw.js";
+import type { Config } from "./schema.js";
+
+/**
+ * A route's `format` must be one its connector builds. The formats are the connector's own,
+ * so it is made (not started) to ask; this needs options the schema accepted.
+ */
+export function checkFormats(config: Config, report: Report): void {
+  const formats = new Map<string, string[]>();
+  config.routes.forEach((route, i) => {
+    if (route.format === undefined) return;
+    const options = config.connectors[route.from];
+    if (!options) return;
+    let known = formats.get(route.from);
+    if (!known) {
+      known = Object.keys(createConnector(route.from, options).formats);
+      formats.set(route.from, known);
+    }
+    if (!known.includes(route.format))
+      report(
+        ["routes", i, "format"],
+        `connector "${route.from}" has no format "${route.format}"; its formats: ${known.join(", ")}`,
+      );
+  });
+}
