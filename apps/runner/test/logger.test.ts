@@ -39,4 +39,34 @@ describe("createLogger", () => {
     expect(text).not.toContain("quiet");
     expect(text).toContain("loud");
   });
+
+  it("writes an error's type, message and code above debug, its stack only at debug", () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (d: Buffer) => {
+      text += d.toString();
+    });
+    const logger = createLogger({ level: "debug", pretty: false, destination: out });
+    const error = Object.assign(new TypeError("broker gone"), { code: "ECONNREFUSED" });
+    logger.warn({ err: error, connector: "orders" }, "unreachable");
+    logger.error(error);
+    logger.warn({ stack: "Error: x\n    at y (z.js:1:1)", kafka: "Connection" }, "entry");
+    const above = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(text).not.toContain("\\n    at ");
+    expect(above.some((l) => "stack" in l)).toBe(false);
+    expect(above[0].err).toEqual({
+      type: "TypeError",
+      message: "broker gone",
+      code: "ECONNREFUSED",
+    });
+    expect(above[0].connector).toBe("orders");
+    expect(above[1]).toMatchObject({ msg: "broker gone", err: { type: "TypeError" } });
+    expect(above[2]).toMatchObject({ kafka: "Connection", msg: "entry" });
+    text = "";
+    logger.debug({ err: error }, "details");
+    expect(JSON.parse(text).err.stack).toContain("    at ");
+  });
 });

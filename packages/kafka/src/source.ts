@@ -12,6 +12,9 @@
  *   committed at once, racing the rejoin. Either way, records still in flight on a partition
  *   that moved keep going and their offsets are committed when they settle; the new owner
  *   starts from the last commit, so duplicates are at most what was in flight or uncommitted.
+ * - Membership lost (the coordinator moved, or forgot this member while a broker restarted):
+ *   no commit can succeed, so the member rejoins at once, without draining, and commits what
+ *   was delivered as soon as it is back. A commit refused that way makes it rejoin too.
  * - A partition kept across a rejoin is re-fetched from its last commit; records already
  *   pushed are skipped, so they are not delivered twice.
  */
@@ -25,9 +28,10 @@ import type {
 import { createKafkajsClient } from "./client/kafkajs.js";
 import {
   type BatchControl,
+  coordinatorGone,
   type FetchedBatch,
   type GroupConsumer,
-  isRebalanceError,
+  groupErrorAction,
   type KafkaClient,
   type TopicPartitionOffset,
 } from "./client/types.js";
@@ -78,6 +82,14 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private joined = false;
   private lastAlive = 0;
   private lastError?: string;
+  /** Since when and why the brokers cannot be reached, while they cannot. */
+  private outage?: { since: number; reason: string };
+  /** A commit failed other than by a group error: later failures of the streak log at debug. */
+  private commitFailing = false;
+  /** The group error that asks this member to rejoin: batches are handed back until it has. */
+  private rejoining?: unknown;
+  /** Group joins so far: a commit refused for an older generation asks for no rejoin. */
+  private generation = 0;
   private commitTimer?: NodeJS.Timeout;
   private committing?: Promise<void>;
   private readonly drainWaiters: (() => void)[] = [];
@@ -153,12 +165,15 @@ export class KafkaConnector implements Connector<KafkaRecord> {
         },
         alive: () => {
           this.lastAlive = Date.now();
+          this.brokerBack();
         },
+        unreachable: (reason) => this.brokerLost(reason),
         crashed: (error, restarting) => {
           this.lastError = error.message;
-          ctx.logger.error(
-            { connector: this.name, err: error.message, restarting },
-            "Kafka consumer failed",
+          // During an outage a crash is kafkajs giving up on a connection: already reported.
+          ctx.logger[this.outage ? "debug" : "warn"](
+            { connector: this.name, reason: error.message, restarting },
+            `Kafka consumer failed (${error.message}): ${restarting ? "restarting it" : "stopped"}`,
           );
           // Its partitions may move while it reconnects: what is in flight is committed as it settles.
           this.retireAll();
@@ -293,6 +308,27 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     }
   }
 
+  /** One warn line per outage, with the reason; kafkajs reconnects by itself. */
+  private brokerLost(reason: string): void {
+    this.lastError = reason;
+    if (this.outage || this.stopped) return;
+    this.outage = { since: Date.now(), reason };
+    this.ctx?.logger.warn(
+      { connector: this.name, brokers: this.options.brokers, reason },
+      `Kafka broker unreachable (${reason}): reconnecting`,
+    );
+  }
+
+  private brokerBack(): void {
+    if (!this.outage) return;
+    const downMs = Date.now() - this.outage.since;
+    this.outage = undefined;
+    this.ctx?.logger.info(
+      { connector: this.name, brokers: this.options.brokers, downMs },
+      "Kafka broker reachable again: consuming",
+    );
+  }
+
   private onJoined(assignment: Record<string, number[]>): void {
     const now = new Set<string>();
     for (const [topic, partitions] of Object.entries(assignment)) {
@@ -319,11 +355,17 @@ export class KafkaConnector implements Connector<KafkaRecord> {
       if (tracked.commits.inFlight === 0 && tracked.commits.committable() === undefined)
         this.retiring.delete(tracked);
     this.joined = true;
+    this.generation++;
+    this.rejoining = undefined;
     this.lastAlive = Date.now();
+    this.brokerBack();
     this.ctx?.logger.info(
       { connector: this.name, partitions: [...now] },
       "joined the consumer group",
     );
+    // What was delivered while the member was out goes now, not at the next interval.
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
     void this.flushCommits();
   }
 
@@ -334,12 +376,35 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   }
 
   private async onBatch(batch: FetchedBatch, control: BatchControl): Promise<void> {
+    // Rejoining: hand the batch back unread (the other batches of the same fetch too, or each
+    // would wait on its own); it is fetched again after the join.
+    if (this.rejoining) return this.handBack(control);
     try {
       await this.consume(batch, control);
     } catch (error) {
-      if (isRebalanceError(error)) await this.beforeRejoin();
-      throw error;
+      const action = groupErrorAction(error);
+      if (!action) throw error;
+      if (!this.rejoining) {
+        this.rejoining = error;
+        if (action === "drain") await this.beforeRejoin();
+      }
+      return this.handBack(control);
     }
+  }
+
+  /**
+   * Throws the group error, which makes kafkajs rejoin. When the coordinator is gone (a broker
+   * shutting down), first waits until it answers again: kafkajs would fail to find it, crash
+   * and come back as a new member, which the group holds until the old member's session
+   * expires. Rejoining as the same member after the broker's return takes a moment.
+   */
+  private async handBack(control: BatchControl): Promise<never> {
+    const error = this.rejoining;
+    if (coordinatorGone(error))
+      await this.consumer!.coordinatorAnswers(
+        () => this.stopped || !control.isRunning() || this.rejoining !== error,
+      );
+    throw error;
   }
 
   private async consume(batch: FetchedBatch, control: BatchControl): Promise<void> {
@@ -358,6 +423,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     for (const message of batch.messages) {
       // A fetch may hold thousands of records: the engine's pause takes effect mid-batch.
       if (this.paused) await this.hold(control);
+      if (this.rejoining) return this.handBack(control);
       if (!control.isRunning() || control.isStale() || this.stopped) return;
       const offset = Number(message.offset);
       // Re-fetched after a rejoin (the partition stayed ours): already pushed.
@@ -392,6 +458,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private async hold(control: BatchControl): Promise<void> {
     while (this.paused && !this.stopped && control.isRunning() && !control.isStale()) {
       await wakeOrTimeout(this.resumeWaiters, this.options.heartbeatIntervalMs);
+      if (this.rejoining) return this.handBack(control);
       await control.heartbeat();
     }
   }
@@ -437,6 +504,32 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     await this.flushCommits();
   }
 
+  private commitFailed(error: unknown, generation: number, offsets: TopicPartitionOffset[]): void {
+    const reason = reasonOf(error);
+    if (groupErrorAction(error) && !this.stopped) {
+      // Sent for the generation before the last join: the join's own commit follows.
+      if (generation !== this.generation) return;
+      // The group no longer takes this member's commits: rejoin now; the join commits.
+      if (!this.rejoining)
+        this.ctx?.logger.info(
+          { connector: this.name, reason },
+          `offset commit refused by the group (${reason}): rejoining, then committing`,
+        );
+      this.rejoining ??= error;
+      return;
+    }
+    this.ctx?.logger[this.outage || this.commitFailing || this.stopped ? "debug" : "warn"](
+      { connector: this.name, reason, offsets },
+      `offset commit failed (${reason}): retrying; the records stay uncommitted, never lost`,
+    );
+    this.commitFailing = true;
+    if (!this.stopped)
+      setTimeout(
+        () => this.scheduleCommit(),
+        Math.max(MIN_COMMIT_RETRY_MS, this.options.commitIntervalMs),
+      );
+  }
+
   private scheduleCommit(): void {
     if (this.commitTimer || this.stopped) return;
     this.commitTimer = setTimeout(() => {
@@ -459,27 +552,24 @@ export class KafkaConnector implements Connector<KafkaRecord> {
       partition: tracked.partition,
       offset: String(offset),
     }));
+    const generation = this.generation;
     this.committing = this.consumer
       .commit(offsets)
       .then(() => {
         for (const { tracked, offset } of batch) tracked.commits.markCommitted(offset);
+        this.commitFailing = false;
       })
-      .catch((error: unknown) => {
-        this.ctx?.logger.warn(
-          { connector: this.name, err: String(error), offsets },
-          "offset commit failed; retrying (records stay uncommitted, never lost)",
-        );
-        if (!this.stopped)
-          setTimeout(
-            () => this.scheduleCommit(),
-            Math.max(MIN_COMMIT_RETRY_MS, this.options.commitIntervalMs),
-          );
-      })
+      .catch((error: unknown) => this.commitFailed(error, generation, offsets))
       .finally(() => {
         this.committing = undefined;
       });
     return this.committing;
   }
+}
+
+/** The message of an error, without kafkajs's class-name prefix. */
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Resolves when a waker in `waiters` is called, or after `ms` (its waker then leaves the list). */

@@ -19,6 +19,8 @@ function fakeClient() {
     events: undefined as ConsumerEvents | undefined,
     onBatch: undefined as ((b: FetchedBatch, c: BatchControl) => Promise<void>) | undefined,
     commits: [] as TopicPartitionOffset[][],
+    /** Errors the next commits reject with, in order. */
+    commitErrors: [] as unknown[],
     produced: [] as string[],
     producerOpen: false,
   };
@@ -48,8 +50,11 @@ function fakeClient() {
           state.onBatch = onBatch;
         },
         commit: async (offsets) => {
+          const error = state.commitErrors.shift();
+          if (error) throw error;
           state.commits.push([...offsets]);
         },
+        coordinatorAnswers: async () => {},
         stop: async () => {},
       };
     },
@@ -73,7 +78,10 @@ function batch(from: number, to: number): FetchedBatch {
   return { topic: "t", partition: 0, messages, lastOffset: String(to) };
 }
 
-async function started(extra: object = {}) {
+async function started(
+  extra: object = {},
+  push: (record: KafkaRecord) => Promise<RecordOutcome> = () => Promise.resolve("delivered"),
+) {
   const { state, client } = fakeClient();
   const options = kafkaOptionsSchema.parse({
     brokers: ["b:9092"],
@@ -88,7 +96,7 @@ async function started(extra: object = {}) {
     logger: silentLogger,
     push: (record: KafkaRecord) => {
       pushed.push(record.attributes.offset);
-      return Promise.resolve<RecordOutcome>("delivered");
+      return push(record);
     },
   });
   return { state, connector, pushed };
@@ -128,6 +136,54 @@ describe("KafkaConnector", () => {
     await state.onBatch!(batch(3, 6), control);
     await settle();
     expect(pushed).toEqual(["0", "1", "2", "3", "4", "3", "4", "5", "6"]);
+    await connector.stop();
+  });
+
+  it("dropped by the group, rejoins at once: no wait for records in flight, and the other batches of the fetch are handed back unread", async () => {
+    const pending: (() => void)[] = [];
+    const { state, connector, pushed } = await started({}, () => {
+      return new Promise<RecordOutcome>((resolve) => pending.push(() => resolve("delivered")));
+    });
+    state.events!.joined({ t: [0, 1] });
+    const unknown = Object.assign(new Error("The coordinator is not aware of this member"), {
+      type: "UNKNOWN_MEMBER_ID",
+    });
+    const refused: BatchControl = { ...control, heartbeat: () => Promise.reject(unknown) };
+    const began = Date.now();
+    await expect(state.onBatch!(batch(0, 4), refused)).rejects.toBe(unknown);
+    await expect(state.onBatch!({ ...batch(0, 2), partition: 1 }, control)).rejects.toBe(unknown);
+    // revokeDrainMs (10 s) is for a rebalance in progress only: the group takes no commit now.
+    expect(Date.now() - began).toBeLessThan(1_000);
+    expect(pushed).toEqual(["0", "1", "2", "3", "4"]);
+    // Back in the group: what was delivered meanwhile is committed at once.
+    for (const deliver of pending.splice(0)) deliver();
+    state.events!.joined({ t: [0, 1] });
+    await settle();
+    expect(state.commits.flat()).toContainEqual({ topic: "t", partition: 0, offset: "5" });
+    await state.onBatch!({ ...batch(0, 2), partition: 1 }, control);
+    expect(pushed).toHaveLength(8);
+    await connector.stop();
+  });
+
+  it("a commit refused because the group forgot this member makes it rejoin, then commit", async () => {
+    const { state, connector, pushed } = await started();
+    state.events!.joined({ t: [0] });
+    const unknown = Object.assign(new Error("The coordinator is not aware of this member"), {
+      type: "UNKNOWN_MEMBER_ID",
+    });
+    state.commitErrors.push(unknown);
+    await state.onBatch!(batch(0, 4), control);
+    await settle();
+    expect(state.commits).toEqual([]);
+    // The next batch is handed back with the group's error: kafkajs rejoins on it.
+    await expect(state.onBatch!(batch(5, 6), control)).rejects.toBe(unknown);
+    expect(pushed).toHaveLength(5);
+    // No commit is retried before the join (it could not succeed); the join commits.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(state.commits).toEqual([]);
+    state.events!.joined({ t: [0] });
+    await settle();
+    expect(state.commits).toEqual([[{ topic: "t", partition: 0, offset: "5" }]]);
     await connector.stop();
   });
 

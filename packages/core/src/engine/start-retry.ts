@@ -91,13 +91,14 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
       this.#failures += 1;
       const delayMs = Math.min(this.#max, this.#first * 2 ** (this.#failures - 1));
       this.#problem = `could not start: ${messageOf(error)}; retrying in ${Math.round(delayMs / 1000)} s`;
-      this.#logger.error(
+      // An unreachable source is an ordinary fault: one warn line, the reason, no stack.
+      this.#logger.warn(
         {
           connector: this.name,
           type: this.type,
           attempt: this.#failures,
           retryInMs: delayMs,
-          err: messageOf(error),
+          reason: messageOf(error),
           hint: hintOf(error),
         },
         "connector could not start; retrying",

@@ -41,6 +41,32 @@ afterEach(() => {
 });
 
 describe("withStartRetry", () => {
+  it("logs a failed start as one warn line with the reason and the delay, never an error", async () => {
+    const lines: { level: string; obj: Record<string, unknown>; msg?: string }[] = [];
+    const log =
+      (level: string) =>
+      (obj: object, msg?: string): void => {
+        lines.push({ level, obj: obj as Record<string, unknown>, msg });
+      };
+    const logger = {
+      debug: log("debug"),
+      info: log("info"),
+      warn: log("warn"),
+      error: log("error"),
+    };
+    const c = withStartRetry(factory(1).create, { firstDelayMs: 1000, logger });
+    await c.start(ctx());
+    expect(lines).toEqual([
+      {
+        level: "warn",
+        obj: expect.objectContaining({ reason: "broker down (0)", retryInMs: 1000 }),
+        msg: "connector could not start; retrying",
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain("\n    at ");
+    await c.stop();
+  });
+
   it("reports why it is not connected and retries with fresh instances, backing off", async () => {
     const { made, create } = factory(2);
     const c = withStartRetry(create, { firstDelayMs: 1000 });

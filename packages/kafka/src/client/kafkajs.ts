@@ -6,6 +6,7 @@ import type { Logger } from "@fgconnect/core";
 import type * as Kafkajs from "kafkajs";
 import type { ConsumerRunConfig, Kafka, KafkaConfig, SASLOptions } from "kafkajs";
 import type { KafkaConnection } from "../options.js";
+import { kafkajsLog } from "./log.js";
 import type {
   Admin,
   ConsumerEvents,
@@ -47,47 +48,63 @@ const kafkajs = (): typeof Kafkajs => {
   return loaded;
 };
 
-// kafkajs's logLevel values: ERROR 1, WARN 2, INFO 4, DEBUG 5.
-const LEVELS: Record<number, "error" | "warn" | "info" | "debug"> = {
-  1: "error",
-  2: "warn",
-  4: "info",
-  5: "debug",
+/**
+ * The consumer reconnects every 2 s at most, for about two minutes, before kafkajs gives up and
+ * restarts it. Found again within 2 s of its return, a restarted broker still knows this member
+ * (the coordinator restarts each member's session when it loads the group), so the member keeps
+ * its partitions with no rebalance. A restarted consumer is a new member instead: the group then
+ * waits for the old one's session to expire before it assigns anything.
+ */
+const CONSUMER_RETRY = {
+  initialRetryTime: 300,
+  maxRetryTime: 2_000,
+  retries: 60,
+  // A dead broker must never stop the consumer for good.
+  restartOnFailure: async () => true,
 };
+/** Admin requests (lag, start offsets) and dead-letter sends fail within ~10 s: their callers retry. */
+const CLIENT_RETRY = { initialRetryTime: 300, maxRetryTime: 2_000, retries: 6 };
 
 export function createKafkajsClient(connection: KafkaConnection, logger: Logger): KafkaClient {
   const { Kafka, logLevel } = kafkajs();
-  const kafka = new Kafka({
-    clientId: connection.clientId,
-    brokers: connection.brokers,
-    ssl: tlsConfig(connection.tls),
-    sasl: saslConfig(connection.sasl),
-    connectionTimeout: connection.connectionTimeoutMs,
-    requestTimeout: connection.requestTimeoutMs,
-    // Reconnect for as long as it takes: a dead broker must never stop the daemon for good.
-    retry: {
-      retries: 8,
-      initialRetryTime: 300,
-      maxRetryTime: 10_000,
-      restartOnFailure: async () => true,
-    },
-    logLevel: logLevel.WARN,
-    // kafkajs log entries carry no credentials; warnings and errors go to our logger.
-    logCreator: () => (entry) => {
-      const level = LEVELS[entry.level] ?? "debug";
-      const { message, ...rest } = entry.log;
-      logger[level]({ kafka: entry.namespace, ...rest }, message);
-    },
-  });
+  const kafka = (retry: KafkaConfig["retry"], onConnectionFailure?: (reason: string) => void) =>
+    new Kafka({
+      clientId: connection.clientId,
+      brokers: connection.brokers,
+      ssl: tlsConfig(connection.tls),
+      sasl: saslConfig(connection.sasl),
+      connectionTimeout: connection.connectionTimeoutMs,
+      requestTimeout: connection.requestTimeoutMs,
+      retry,
+      logLevel: logLevel.WARN,
+      // kafkajs log entries carry no credentials.
+      logCreator: kafkajsLog(logger, onConnectionFailure),
+    });
+  let shared: Kafka | undefined;
+  const client = () => {
+    shared ??= kafka(CLIENT_RETRY);
+    return shared;
+  };
 
   return {
-    consumer: (settings, events) => groupConsumer(kafka, settings, events),
-    producer: () => producer(kafka),
-    admin: () => admin(kafka),
+    consumer: (settings, events) =>
+      groupConsumer(
+        kafka(CONSUMER_RETRY, (reason) => events.unreachable(reason)),
+        client(),
+        settings,
+        events,
+      ),
+    producer: () => producer(client()),
+    admin: () => admin(client()),
   };
 }
 
-function groupConsumer(kafka: Kafka, s: ConsumerSettings, events: ConsumerEvents): GroupConsumer {
+function groupConsumer(
+  kafka: Kafka,
+  probe: Kafka,
+  s: ConsumerSettings,
+  events: ConsumerEvents,
+): GroupConsumer {
   const consumer = kafka.consumer({
     groupId: s.groupId,
     sessionTimeout: s.sessionTimeoutMs,
@@ -103,7 +120,7 @@ function groupConsumer(kafka: Kafka, s: ConsumerSettings, events: ConsumerEvents
   let runConfig: ConsumerRunConfig | undefined;
   consumer.on(e.GROUP_JOIN, ({ payload }) => events.joined(payload.memberAssignment));
   consumer.on(e.REBALANCING, () => events.rebalancing());
-  consumer.on(e.FETCH, () => events.alive());
+  // Not FETCH: kafkajs emits it after a fetch that failed and was recovered from, too.
   consumer.on(e.HEARTBEAT, () => events.alive());
   consumer.on(e.CRASH, ({ payload }) => {
     // kafkajs restarts itself only after retriable errors; after others ("Failed to find group
@@ -143,11 +160,34 @@ function groupConsumer(kafka: Kafka, s: ConsumerSettings, events: ConsumerEvents
             { resolveOffset, heartbeat, isRunning, isStale },
           ),
       };
+      // The consumer would keep reconnecting for minutes: fail a start soon instead.
+      const a = probe.admin();
+      await a.connect();
+      await a.disconnect();
       await consumer.connect();
       await consumer.subscribe({ topics: s.topics, fromBeginning: s.fromBeginning });
       await consumer.run(runConfig);
     },
-    commit: (offsets) => consumer.commitOffsets(offsets.map((o) => ({ ...o }))),
+    commit: (offsets) =>
+      consumer.commitOffsets(offsets.map((o) => ({ ...o }))).catch((error: unknown) => {
+        throw kafkaError(error);
+      }),
+    async coordinatorAnswers(cancelled) {
+      const a = probe.admin();
+      try {
+        while (!cancelled() && !stopping) {
+          try {
+            await a.connect();
+            await a.describeGroups([s.groupId]);
+            return;
+          } catch {
+            await new Promise((r) => setTimeout(r, COORDINATOR_POLL_MS));
+          }
+        }
+      } finally {
+        await a.disconnect().catch(() => {});
+      }
+    },
     stop: () => {
       stopping = true;
       return consumer.disconnect();
@@ -155,7 +195,19 @@ function groupConsumer(kafka: Kafka, s: ConsumerSettings, events: ConsumerEvents
   };
 }
 
+/**
+ * The Kafka error under kafkajs's retry wrappers, which carry no error code: thrown back from a
+ * batch, it tells kafkajs to rejoin, where the wrapper would crash the consumer.
+ */
+function kafkaError(error: unknown): unknown {
+  let e = error as { type?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e)
+    if (typeof e.type === "string") return e;
+  return error;
+}
+
 const RESTART_MIN_MS = 500;
+const COORDINATOR_POLL_MS = 500;
 const RESTART_MAX_MS = 10_000;
 
 function producer(kafka: Kafka): Producer {

@@ -35,8 +35,10 @@ export interface ConsumerEvents {
   joined(assignment: Record<string, number[]>): void;
   /** The group started rebalancing; this member is about to rejoin. */
   rebalancing(): void;
-  /** A request to the brokers succeeded (fetch or heartbeat): the connection is alive. */
+  /** A heartbeat succeeded: the group coordinator answers. */
   alive(): void;
+  /** A broker could not be reached (the client keeps reconnecting); `reason` says why. */
+  unreachable(reason: string): void;
   /** The consumer failed; `restarting` tells whether it reconnects by itself. */
   crashed(error: Error, restarting: boolean): void;
 }
@@ -45,6 +47,8 @@ export interface GroupConsumer {
   /** Connects, subscribes, and starts fetching; rejects when the brokers cannot be reached. */
   start(onBatch: (batch: FetchedBatch, control: BatchControl) => Promise<void>): Promise<void>;
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Resolves once the group's coordinator answers again, or `cancelled()` turns true. */
+  coordinatorAnswers(cancelled: () => boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,13 +99,28 @@ export interface KafkaClient {
   admin(): Admin;
 }
 
-/** The group is rebalancing (or this member was dropped from it): rejoin. */
-export function isRebalanceError(error: unknown): boolean {
-  const type = (error as { type?: string } | undefined)?.type;
-  return (
-    type === "REBALANCE_IN_PROGRESS" ||
-    type === "NOT_COORDINATOR_FOR_GROUP" ||
-    type === "ILLEGAL_GENERATION" ||
-    type === "UNKNOWN_MEMBER_ID"
-  );
+/**
+ * What a group error asks of this member, or undefined for other errors:
+ * - `drain`: the group is rebalancing and still takes this generation's commits: finish the
+ *   records in flight, commit them, then rejoin;
+ * - `rejoin`: the coordinator moved, or no longer knows this member or its generation (the
+ *   member expired while a broker restarted): no commit succeeds before the member rejoins, so
+ *   rejoin at once and commit after.
+ */
+export function groupErrorAction(error: unknown): "drain" | "rejoin" | undefined {
+  switch ((error as { type?: unknown } | undefined)?.type) {
+    case "REBALANCE_IN_PROGRESS":
+      return "drain";
+    case "NOT_COORDINATOR_FOR_GROUP":
+    case "ILLEGAL_GENERATION":
+    case "UNKNOWN_MEMBER_ID":
+      return "rejoin";
+    default:
+      return undefined;
+  }
+}
+
+/** The coordinator moved or shut down: find it again before rejoining. */
+export function coordinatorGone(error: unknown): boolean {
+  return (error as { type?: unknown } | undefined)?.type === "NOT_COORDINATOR_FOR_GROUP";
 }
