@@ -234,7 +234,7 @@ export class ChaosDaemon {
   async until(
     what: string,
     check: () => boolean | Promise<boolean>,
-    timeoutMs = 90_000,
+    timeoutMs = 60_000,
   ): Promise<void> {
     const daemon = this.incarnations.at(-1);
     const deadline = Date.now() + timeoutMs;

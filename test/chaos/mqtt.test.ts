@@ -88,6 +88,7 @@ describe.each([1, 2] as const)("MQTT QoS %i with a persistent session", (qos) =>
     await run.until(
       `all ${published.length} messages`,
       () => run!.tally().distinct >= published.length,
+      120_000,
     );
     expect(await run.stop()).toBe(0);
 

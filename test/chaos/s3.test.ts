@@ -91,6 +91,7 @@ describe("S3 bucket polling", () => {
     await run.until(
       `all ${uploaded.length} objects`,
       () => run!.tally().distinct >= uploaded.length,
+      120_000,
     );
     expect(await run.stop()).toBe(0);
 
