@@ -89,6 +89,22 @@ async function freePort(): Promise<number> {
 }
 
 export async function startS3Proxy(): Promise<S3Server> {
+  return runS3Proxy(["jclouds.provider=transient"]);
+}
+
+/** An S3 server that can be stopped and started again with its objects. */
+export interface RestartableS3Server extends S3Server {
+  /** Stops the server (SIGTERM) and starts it again on the same port, with the same keys and objects. */
+  restart(): Promise<void>;
+}
+
+/** S3Proxy keeping its buckets in `dataDir` (filesystem backend), so a restart loses nothing. */
+export async function startPersistentS3Proxy(dataDir: string): Promise<RestartableS3Server> {
+  mkdirSync(dataDir, { recursive: true });
+  return runS3Proxy(["jclouds.provider=filesystem", `jclouds.filesystem.basedir=${dataDir}`]);
+}
+
+async function runS3Proxy(backend: string[]): Promise<RestartableS3Server> {
   const dir = await ensureS3Proxy();
   const port = await freePort();
   const accessKeyId = `AK${randomBytes(8).toString("hex").toUpperCase()}`;
@@ -101,7 +117,7 @@ export async function startS3Proxy(): Promise<S3Server> {
       "s3proxy.authorization=aws-v2-or-v4",
       `s3proxy.identity=${accessKeyId}`,
       `s3proxy.credential=${secretAccessKey}`,
-      "jclouds.provider=transient",
+      ...backend,
       "jclouds.identity=unused",
       "jclouds.credential=unused",
       "",
@@ -115,27 +131,35 @@ export async function startS3Proxy(): Promise<S3Server> {
   const classpath = readdirSync(join(dir, "lib"))
     .map((f) => join(dir, "lib", f))
     .join(":");
-  const child = spawn(
-    "java",
-    [
-      ...JVM_FLAGS,
-      `-Dlogback.configurationFile=${logback}`,
-      "-cp",
-      classpath,
-      "org.gaul.s3proxy.Main",
-      "--properties",
-      conf,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitReady(child, endpoint, "S3Proxy");
+  const launch = async () => {
+    const child = spawn(
+      "java",
+      [
+        ...JVM_FLAGS,
+        `-Dlogback.configurationFile=${logback}`,
+        "-cp",
+        classpath,
+        "org.gaul.s3proxy.Main",
+        "--properties",
+        conf,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    await waitReady(child, endpoint, "S3Proxy");
+    return child;
+  };
+  let child = await launch();
   return {
     kind: "s3proxy",
     endpoint,
     region: "us-east-1",
     accessKeyId,
     secretAccessKey,
+    restart: async () => {
+      await stopChild(child);
+      child = await launch();
+    },
     stop: async () => {
       await stopChild(child);
       rmSync(conf, { force: true });

@@ -1,3 +1,4 @@
+import { silentLogger } from "@fgconnect/core";
 import { createConnector } from "../connectors.js";
 import type { Report } from "./raw.js";
 import type { Config } from "./schema.js";
@@ -14,7 +15,10 @@ export function checkFormats(config: Config, report: Report): void {
     if (!options) return;
     let known = formats.get(route.from);
     if (!known) {
-      known = Object.keys(createConnector(route.from, options).formats);
+      known = Object.keys(
+        createConnector(route.from, options, { logger: silentLogger, replicaId: "validate" })
+          .formats,
+      );
       formats.set(route.from, known);
     }
     if (!known.includes(route.format))
