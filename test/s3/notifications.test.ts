@@ -104,15 +104,18 @@ const post = (headers: Record<string, string>) =>
   });
 
 describe("notification mode in the daemon", () => {
-  it("delivers a posted Records document, with the object's content inline, before answering 200", async () => {
+  it("delivers a posted Records document in the OBS trigger's form, with the object's content inline, before answering 200", async () => {
     const res = await post({ authorization: `Bearer ${secret}` });
     expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 1, ignored: 0 });
     expect(received).toHaveLength(1);
     const record = (received[0] as { Records: { s3: { object: Record<string, unknown> } }[] })
       .Records[0]!;
     const sent = notification().Records[0]!;
     expect(record).toEqual({
       ...sent,
+      // MinIO's "s3:ObjectCreated:Put" becomes the OBS trigger's name.
+      eventName: "ObjectCreated:Put",
       s3: {
         ...sent.s3,
         object: {
@@ -125,6 +128,33 @@ describe("notification mode in the daemon", () => {
     });
     const ready = await fetch(`${daemon.adminUrl}/readyz`);
     expect(ready.status).toBe(200);
+  });
+
+  it("writes keys as the polling mode does, and does not count ignored records as accepted", async () => {
+    const key = "docs/a b+c=1.txt";
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "abc" }));
+    const doc = notification();
+    const minio = doc.Records[0]!;
+    // MinIO encodes "/" in keys too; the event carries one form whichever server sent it.
+    minio.s3.object.key = "docs%2Fa+b%2Bc%3D1.txt";
+    const other = structuredClone(minio);
+    other.s3.bucket.name = "another-bucket";
+    doc.Records.push(other);
+    const before = received.length;
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: secret },
+      body: JSON.stringify(doc),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 1, ignored: 1 });
+    expect(received.length).toBe(before + 1);
+    const object = (received.at(-1) as { Records: { s3: { object: Record<string, unknown> } }[] })
+      .Records[0]!.s3.object;
+    expect(object.key).toBe("docs/a+b%2Bc%3D1.txt");
+    expect(object.content).toBe("abc");
+    const metrics = await (await fetch(`${daemon.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/fgconnect_records_received_total\{source="files"\} 2\b/);
   });
 
   it("refuses a wrong or missing secret with 401 and delivers nothing", async () => {

@@ -157,6 +157,22 @@ describe("the daemon polling a bucket", () => {
     expect(keys).not.toContain("_state/checkpoint");
   });
 
+  it("writes keys in the event URL-encoded, as the notifications mode and the OBS trigger do", async () => {
+    const bucket = await createBucket(client, "keys");
+    const key = "in/a b+c/100%é.txt";
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "x" }));
+    const dir = workDir("fgc-s3-");
+    const daemon = await startRunningDaemon(
+      dir,
+      s3DaemonConfig({ emulator, server, bucket, dir, fn: "sink" }),
+    );
+    await waitFor(() => seenIn(bucket).length >= 1);
+    await stop(daemon);
+    const sent = seenIn(bucket)[0]!.key;
+    expect(sent).toBe("in/a+b%2Bc/100%25%C3%A9.txt");
+    expect(decodeURIComponent(sent.replace(/\+/g, " "))).toBe(key);
+  });
+
   it("delivers an overwritten object again, and deletions when asked", async () => {
     const bucket = await createBucket(client, "change");
     await putObjects(client, bucket, 3, (i) => `k${i}`);

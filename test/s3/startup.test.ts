@@ -41,8 +41,11 @@ async function readyz(daemon: DaemonProcess): Promise<{
   return { status: res.status, body: (await res.json()) as never };
 }
 
-const retries = (daemon: DaemonProcess) =>
+/** The one line an outage is logged with, and the debug lines of the attempts after it. */
+const outage = (daemon: DaemonProcess) =>
   daemon.lines.filter((l) => l.msg === "S3 bucket unavailable; retrying");
+const retries = (daemon: DaemonProcess) =>
+  daemon.lines.filter((l) => l.msg === "S3 source still unavailable; retrying");
 
 describe("startup against a bucket that cannot be used", () => {
   it("a missing bucket: the daemon stays up, not ready with the reason, retries, and recovers when it appears", async () => {
@@ -60,14 +63,28 @@ describe("startup against a bucket that cannot be used", () => {
         `bucket "${bucket}" does not exist at ${server.endpoint} — Create the bucket`,
       ),
     });
-    await waitFor(() => retries(daemon).length >= 3, 10_000, "three attempts");
+    await waitFor(() => retries(daemon).length >= 2, 10_000, "more attempts");
     expect(daemon.child.exitCode).toBeNull();
-    expect(retries(daemon)[0]).toMatchObject({ code: "BUCKET_NOT_FOUND", level: 50 });
+    // One warn line with the reason and what to do, never a stack; the attempts after it at debug.
+    expect(outage(daemon)).toEqual([
+      expect.objectContaining({
+        level: 40,
+        code: "BUCKET_NOT_FOUND",
+        err: `bucket "${bucket}" does not exist at ${server.endpoint}`,
+        hint: expect.stringMatching(/^Create the bucket/),
+      }),
+    ]);
+    expect(retries(daemon).every((l) => l.level === 20)).toBe(true);
+    expect(JSON.stringify(daemon.lines)).not.toContain('"stack"');
 
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "first.txt", Body: "hi" }));
     await waitFor(async () => (await readyz(daemon)).status === 200, 10_000, "ready");
     await waitFor(() => seen.some((o) => o.key === "first.txt"), 10_000, "delivery");
+    expect(
+      daemon.lines.filter((l) => l.msg === "S3 bucket available again" && l.level === 30),
+    ).toHaveLength(1);
+    expect(daemon.lines.filter((l) => l.level >= 40 && l.connector === "files")).toHaveLength(1);
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);
   });
@@ -93,7 +110,8 @@ describe("startup against a bucket that cannot be used", () => {
     expect(r.body.connectors.files.detail).toMatch(
       /^access to bucket ".+" denied \(SignatureDoesNotMatch\) — Check `credentials`/,
     );
-    await waitFor(() => retries(daemon).length >= 2, 10_000, "two attempts");
+    await waitFor(() => retries(daemon).length >= 2, 10_000, "more attempts");
+    expect(outage(daemon)).toEqual([expect.objectContaining({ level: 40, code: "ACCESS_DENIED" })]);
     expect(daemon.child.exitCode).toBeNull();
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);

@@ -77,13 +77,13 @@ export const cronOptionsSchema = z
       .max(10_000)
       .default(100)
       .describe(
-        "With misfire fire-all, the most missed ticks fired per schedule (the latest ones).",
+        "With misfire fire-all, the most missed ticks fired per schedule (the latest ones), after downtime or while earlier ticks were being delivered.",
       ),
     allowOverlap: z
       .boolean()
       .default(false)
       .describe(
-        "Allow a tick to be delivered while the schedule's previous tick is still in flight; when false such a tick is skipped.",
+        "Allow a tick to be delivered while the schedule's previous tick is still in flight. When false such a tick is skipped, except under misfire fire-all, where it waits and fires after the ticks in flight (the latest maxMissed of those waiting).",
       ),
     stateFile: z
       .string()

@@ -30,9 +30,18 @@ interface Job {
   misfire: MisfirePolicy;
   allowOverlap: boolean;
   timer?: NodeJS.Timeout;
-  /** The latest tick already fired or deliberately skipped; the next fire is after it. */
+  /** The latest tick already fired, deferred or deliberately skipped; the next fire is after it. */
   cursor: Date;
   inFlight: number;
+  /** The latest tick handed to the engine. */
+  lastPushed?: Date;
+  /**
+   * With fire-all and no overlap, ticks in (lastPushed, cursor] came due while earlier ones were
+   * being delivered: they fire once those settle. Kept as this range, not as a list, so a function
+   * slower than its schedule costs no memory; the schedule gives the ticks back, the latest
+   * `maxMissed` of them, like any other missed ticks.
+   */
+  deferred: boolean;
 }
 
 const timerFormat: PayloadFormat<CronRecord> = {
@@ -51,6 +60,8 @@ export class CronConnector implements Connector<CronRecord> {
   private ctx?: ConnectorContext<CronRecord>;
   private state: CronState = { lastFire: {} };
   private saving: Promise<void> = Promise.resolve();
+  /** The state file could not be written last time (logged once, until it can again). */
+  private saveFailing = false;
   private paused = false;
   private stopped = false;
   private started = false;
@@ -78,6 +89,7 @@ export class CronConnector implements Connector<CronRecord> {
         allowOverlap: s.allowOverlap ?? this.options.allowOverlap,
         cursor: now,
         inFlight: 0,
+        deferred: false,
       };
       this.jobs.push(job);
       if (lastFire) this.catchUp(job, lastFire, now);
@@ -100,7 +112,7 @@ export class CronConnector implements Connector<CronRecord> {
     // Ticks that came due while paused are missed ticks: the misfire policy decides.
     const now = new Date(this.now());
     for (const job of this.jobs) {
-      this.catchUp(job, job.cursor, now);
+      this.catchUp(job, this.firedUpTo(job), now);
       this.arm(job);
     }
   }
@@ -122,7 +134,13 @@ export class CronConnector implements Connector<CronRecord> {
     return Object.fromEntries(this.jobs.map((j) => [j.name, j.schedule.next(j.cursor)]));
   }
 
+  /** The tick after which nothing has been handed to the engine yet (deferred ticks included). */
+  private firedUpTo(job: Job): Date {
+    return job.deferred && job.lastPushed ? job.lastPushed : job.cursor;
+  }
+
   private catchUp(job: Job, lastFire: Date, now: Date): void {
+    job.deferred = false;
     const missed = missedTicks(job.schedule, lastFire, now, job.misfire, this.options.maxMissed);
     if (missed.length > 0) {
       this.ctx?.logger.warn(
@@ -158,14 +176,23 @@ export class CronConnector implements Connector<CronRecord> {
       this.fire(job, due);
       job.cursor = due;
     } else {
-      this.catchUp(job, job.cursor, now);
+      this.catchUp(job, this.firedUpTo(job), now);
     }
     // Computing the next time is the costly part: let every timer due now fire first.
     setImmediate(() => this.arm(job));
   }
 
   private fire(job: Job, scheduledAt: Date, catchingUp = false): void {
-    if (!job.allowOverlap && !catchingUp && job.inFlight > 0) {
+    if (!job.allowOverlap && !catchingUp && (job.inFlight > 0 || job.deferred)) {
+      if (job.misfire === "fire-all") {
+        // Every tick fires under fire-all: this one waits for the ticks being delivered.
+        job.deferred = true;
+        this.ctx?.logger.debug(
+          { connector: this.name, schedule: job.name, scheduledAt: scheduledAt.toISOString() },
+          "tick deferred: the previous tick is still being delivered",
+        );
+        return;
+      }
       this.ctx?.logger.warn(
         { connector: this.name, schedule: job.name, scheduledAt: scheduledAt.toISOString() },
         "tick skipped: the previous tick is still being delivered (allowOverlap is false)",
@@ -192,23 +219,62 @@ export class CronConnector implements Connector<CronRecord> {
       size: JSON.stringify(body).length,
     };
     job.inFlight++;
+    job.lastPushed = scheduledAt;
     void this.ctx!.push(record).then((outcome) => this.settled(job, scheduledAt, outcome));
+  }
+
+  /** Fires the ticks that came due while earlier ones were delivered, oldest first. */
+  private fireDeferred(job: Job): void {
+    if (this.stopped || this.paused) return;
+    job.deferred = false;
+    const since = job.lastPushed!.getTime();
+    // One more than the bound tells whether older ticks had to be dropped.
+    const due = job.schedule
+      .previous(this.options.maxMissed + 1, job.cursor)
+      .filter((t) => t.getTime() > since);
+    if (due.length > this.options.maxMissed) {
+      due.shift();
+      this.ctx?.logger.warn(
+        { connector: this.name, schedule: job.name, maxMissed: this.options.maxMissed },
+        "more than maxMissed ticks came due while earlier ones were delivered (the function is slower than the schedule); the oldest are dropped",
+      );
+    }
+    for (const tick of due) this.fire(job, tick, true);
   }
 
   private settled(job: Job, scheduledAt: Date, outcome: RecordOutcome): void {
     job.inFlight--;
     if (outcome === "abandoned") return;
+    if (job.inFlight === 0 && job.deferred) this.fireDeferred(job);
     const previous = this.state.lastFire[job.name];
     if (previous && new Date(previous).getTime() >= scheduledAt.getTime()) return;
     this.state.lastFire[job.name] = scheduledAt.toISOString();
     // Writes are chained so the file only ever moves forward.
     this.saving = this.saving
       .then(() => saveState(this.options.stateFile, this.state))
-      .catch((err: unknown) => {
-        this.ctx?.logger.error(
-          { connector: this.name, err, stateFile: this.options.stateFile },
-          "could not save the cron state file; a restart may fire this tick again",
-        );
-      });
+      .then(
+        () => {
+          if (!this.saveFailing) return;
+          this.saveFailing = false;
+          this.ctx?.logger.info(
+            { connector: this.name, stateFile: this.options.stateFile },
+            "cron state file written again",
+          );
+        },
+        (err: unknown) => {
+          // A full disk or a read-only volume: one warn line until it clears, not one per tick.
+          if (this.saveFailing) return;
+          this.saveFailing = true;
+          this.ctx?.logger.warn(
+            {
+              connector: this.name,
+              stateFile: this.options.stateFile,
+              err: err instanceof Error ? err.message : String(err),
+              hint: "Make stateFile's directory writable; until then a restart may fire ticks already delivered again.",
+            },
+            "could not save the cron state file; ticks are still delivered",
+          );
+        },
+      );
   }
 }

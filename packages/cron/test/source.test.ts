@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConnectorContext, RecordOutcome } from "@fgconnect/core";
@@ -131,6 +131,114 @@ describe("CronConnector", () => {
     expect(overlapping.pushed).toHaveLength(3);
     expect(overlapping.pushed[0]!.record.orderingKey).toBeUndefined();
     await b.stop();
+  });
+
+  it("with fire-all, fires the ticks that come due while missed ones are delivered, after them", async () => {
+    const opts = {
+      schedules: [{ name: "s", schedule: "* * * * * *" }],
+      misfire: "fire-all" as const,
+      maxMissed: 3,
+    };
+    const first = fakeEngine("delivered");
+    const a = connector(opts);
+    await a.start(first.ctx);
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    await a.stop();
+
+    vi.setSystemTime(new Date("2024-01-01T00:00:10.700Z"));
+    const second = fakeEngine();
+    const b = connector(opts);
+    await b.start(second.ctx);
+    expect(second.times()).toEqual([
+      "2024-01-01T00:00:08.000Z",
+      "2024-01-01T00:00:09.000Z",
+      "2024-01-01T00:00:10.000Z",
+    ]);
+    // 11 s and 12 s come due while the missed ticks are still being delivered.
+    await vi.advanceTimersByTimeAsync(2000);
+    for (const p of second.pushed) p.settle("delivered");
+    await flush();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(second.times()).toEqual([
+      "2024-01-01T00:00:08.000Z",
+      "2024-01-01T00:00:09.000Z",
+      "2024-01-01T00:00:10.000Z",
+      "2024-01-01T00:00:11.000Z",
+      "2024-01-01T00:00:12.000Z",
+    ]);
+    for (const p of second.pushed) p.settle("delivered");
+    await flush();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(second.times().at(-1)).toBe("2024-01-01T00:00:13.000Z");
+    await b.stop();
+  });
+
+  it("with fire-all, a tick that comes due while the previous one is delivered waits for it, up to maxMissed", async () => {
+    const engine = fakeEngine();
+    const c = connector({
+      schedules: [{ name: "s", schedule: "* * * * * *" }],
+      misfire: "fire-all",
+      maxMissed: 2,
+    });
+    await c.start(engine.ctx);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(engine.times()).toEqual(["2024-01-01T00:00:01.000Z"]);
+    // Four more ticks come due while the first is delivered: the latest two are kept.
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(engine.times()).toEqual(["2024-01-01T00:00:01.000Z"]);
+    engine.pushed[0]!.settle("delivered");
+    await flush();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(engine.times()).toEqual([
+      "2024-01-01T00:00:01.000Z",
+      "2024-01-01T00:00:04.000Z",
+      "2024-01-01T00:00:05.000Z",
+    ]);
+    await c.stop();
+  });
+
+  it("logs a state file it cannot write once, as a warning with the reason, and once when it can again", async () => {
+    const lines: { level: string; obj: Record<string, unknown>; msg?: string }[] = [];
+    const log =
+      (level: string) =>
+      (obj: object, msg?: string): void => {
+        lines.push({ level, obj: obj as Record<string, unknown>, msg });
+      };
+    const engine = fakeEngine("delivered");
+    const ctx = {
+      ...engine.ctx,
+      logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
+    };
+    const blocker = join(dir, "blocked");
+    const c = connector({
+      schedules: [{ name: "s", schedule: "* * * * * *" }],
+      stateFile: join(blocker, "state.json"),
+    });
+    await c.start(ctx);
+    // The state file's directory becomes a plain file: every write fails.
+    writeFileSync(blocker, "");
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await vi.waitFor(() => expect(lines.some((l) => l.level === "warn")).toBe(true));
+    }
+    const trouble = lines.filter((l) => l.level === "warn" || l.level === "error");
+    expect(trouble).toHaveLength(1);
+    expect(trouble[0]!.msg).toMatch(/could not save the cron state file/);
+    expect(trouble[0]!.obj.err).toMatch(/EEXIST|ENOTDIR/);
+    expect(typeof trouble[0]!.obj.err).toBe("string");
+
+    rmSync(blocker);
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.waitFor(() =>
+      expect(lines.filter((l) => l.msg === "cron state file written again")).toHaveLength(1),
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    await c.stop();
+    expect(
+      lines.filter((l) => l.level === "info" && l.msg !== "cron connector started"),
+    ).toHaveLength(1);
+    expect(lines.filter((l) => l.level === "warn" || l.level === "error")).toHaveLength(1);
   });
 
   it("treats ticks due during a stall as missed", async () => {

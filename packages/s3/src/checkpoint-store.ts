@@ -11,16 +11,30 @@ import type { Bucket } from "./bucket.js";
 import {
   type CheckpointEntry,
   type CheckpointScope,
+  type CheckpointTruncation,
   CheckpointWriter,
   readCheckpoint,
 } from "./checkpoint-file.js";
 import { CheckpointConflictError } from "./errors.js";
 
+/** What `load` found. */
+export interface CheckpointStatus {
+  /** A checkpoint exists (false on a first run). */
+  exists: boolean;
+  /** Entries read. */
+  entries: number;
+  /** Set when the checkpoint was cut short; its entries are what survived. */
+  truncated?: CheckpointTruncation;
+}
+
 export interface CheckpointStore {
   /** For messages: the file or `s3://bucket/key`. */
   readonly location: string;
-  /** Fetches the live checkpoint; true when one exists (false on a first run). */
-  load(): Promise<boolean>;
+  /**
+   * Fetches the live checkpoint and reads it through, so a corrupt one fails here
+   * (CheckpointError), before the first poll, and a truncated one is reported.
+   */
+  load(): Promise<CheckpointStatus>;
   entries(): AsyncGenerator<CheckpointEntry>;
   /** A writer for the successor checkpoint. */
   writer(): Promise<CheckpointWriter>;
@@ -40,16 +54,9 @@ export class FileCheckpointStore implements CheckpointStore {
     this.location = resolve(path);
   }
 
-  async load(): Promise<boolean> {
-    // Reading the header proves the file is ours before the first poll.
-    const it = this.entries();
-    try {
-      await it.next();
-    } finally {
-      await it.return(undefined);
-    }
+  async load(): Promise<CheckpointStatus> {
     this.exists = await fileExists(this.location);
-    return this.exists;
+    return inspect(this.location, this.scope, this.location, this.exists);
   }
 
   entries(): AsyncGenerator<CheckpointEntry> {
@@ -90,17 +97,11 @@ export class BucketCheckpointStore implements CheckpointStore {
     this.localPath = join(tmpdir(), "fgconnect-s3", `${id.slice(0, 20)}-${process.pid}.checkpoint`);
   }
 
-  async load(): Promise<boolean> {
+  async load(): Promise<CheckpointStatus> {
     await mkdir(join(tmpdir(), "fgconnect-s3"), { recursive: true });
     await rm(this.localPath, { force: true });
     this.etag = await this.bucket.download(this.key, this.localPath);
-    const it = this.entries();
-    try {
-      await it.next();
-    } finally {
-      await it.return(undefined);
-    }
-    return this.etag !== undefined;
+    return inspect(this.localPath, this.scope, this.location, this.etag !== undefined);
   }
 
   entries(): AsyncGenerator<CheckpointEntry> {
@@ -130,6 +131,22 @@ export class BucketCheckpointStore implements CheckpointStore {
   async close(): Promise<void> {
     await rm(this.localPath, { force: true });
   }
+}
+
+/** Reads a checkpoint through: throws CheckpointError if it is corrupt. */
+async function inspect(
+  path: string,
+  scope: CheckpointScope,
+  location: string,
+  exists: boolean,
+): Promise<CheckpointStatus> {
+  let truncated: CheckpointTruncation | undefined;
+  let entries = 0;
+  for await (const _ of readCheckpoint(path, scope, location, (t) => {
+    truncated = t;
+  }))
+    entries++;
+  return { exists, entries, ...(truncated ? { truncated } : {}) };
 }
 
 async function fileExists(path: string): Promise<boolean> {

@@ -1,8 +1,14 @@
 export { type ActionResult, movedKey } from "./actions.js";
 export type { Bucket, ListedObject, ObjectContent, PutCondition } from "./bucket.js";
-export { type CheckpointEntry, type CheckpointScope, readCheckpoint } from "./checkpoint-file.js";
+export {
+  type CheckpointEntry,
+  type CheckpointScope,
+  type CheckpointTruncation,
+  readCheckpoint,
+} from "./checkpoint-file.js";
 export {
   BucketCheckpointStore,
+  type CheckpointStatus,
   type CheckpointStore,
   FileCheckpointStore,
 } from "./checkpoint-store.js";
@@ -19,8 +25,9 @@ export {
   S3RequestError,
   S3UnreachableError,
 } from "./errors.js";
+export { decodeEventKey, encodeEventKey } from "./event-key.js";
 export { compareKeys } from "./key-order.js";
-export { decodeEventKey, parseNotification } from "./notification-records.js";
+export { parseNotification } from "./notification-records.js";
 export { type ResolvedS3Options, type S3Options, s3OptionsSchema } from "./options.js";
 export {
   type ObjectEvent,

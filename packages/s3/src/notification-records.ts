@@ -42,12 +42,3 @@ export function parseNotification(text: string): ParsedNotification {
   if (testEventSchema.safeParse(json).success) return { kind: "test" };
   return { kind: "invalid", reason: z.prettifyError(doc.error) };
 }
-
-/** Notification keys are URL-encoded with `+` for space (as in HTML forms). */
-export function decodeEventKey(key: string): string {
-  try {
-    return decodeURIComponent(key.replace(/\+/g, " "));
-  } catch {
-    return key;
-  }
-}

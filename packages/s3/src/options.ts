@@ -113,7 +113,7 @@ const notificationsSchema = z
       .boolean()
       .default(true)
       .describe(
-        "Object keys in notifications are URL-encoded (AWS S3, OBS and MinIO do this); decoded for content and post-delivery actions.",
+        "Object keys in received notifications are URL-encoded (AWS S3, OBS and MinIO do this). Either way the key is decoded for filters, content and post-delivery actions, and the event carries it re-encoded in the one form both modes use.",
       ),
   })
   .strict()

@@ -3,6 +3,7 @@
  * so a function written for the native trigger runs unchanged. Pure.
  */
 import type { InlineContent } from "./content.js";
+import { encodeEventKey } from "./event-key.js";
 
 export type ObjectEventName = "ObjectCreated:Put" | "ObjectRemoved:Delete";
 
@@ -13,6 +14,7 @@ export interface ObjectEvent {
   eventTime: string;
   region: string;
   bucket: string;
+  /** The raw key; the event carries it URL-encoded (src/event-key.ts). */
   key: string;
   size?: number;
   etag?: string;
@@ -71,7 +73,7 @@ export function obsEventRecord(e: ObjectEvent): ObsEventRecord {
         arn: `arn:aws:s3:::${e.bucket}`,
       },
       object: {
-        key: e.key,
+        key: encodeEventKey(e.key),
         ...(e.size === undefined ? {} : { size: e.size }),
         ...(e.etag === undefined ? {} : { eTag: e.etag }),
         sequencer: e.sequencer,

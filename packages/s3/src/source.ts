@@ -15,6 +15,7 @@ import type {
 } from "@fgconnect/core";
 import { type ActionResult, runAfterDelivery } from "./actions.js";
 import { type Bucket, createBucket } from "./bucket.js";
+import type { CheckpointTruncation } from "./checkpoint-file.js";
 import {
   BucketCheckpointStore,
   type CheckpointStore,
@@ -22,9 +23,10 @@ import {
 } from "./checkpoint-store.js";
 import { inlineContent } from "./content.js";
 import { entriesOf, objectsOf } from "./diff.js";
-import { S3ConnectorError } from "./errors.js";
+import { CheckpointError, S3ConnectorError } from "./errors.js";
+import { decodeEventKey, encodeEventKey } from "./event-key.js";
 import { keyFilter } from "./key-filter.js";
-import { decodeEventKey, type NotificationRecord } from "./notification-records.js";
+import type { NotificationRecord } from "./notification-records.js";
 import type { ResolvedS3Options } from "./options.js";
 import {
   type ObjectEvent,
@@ -34,7 +36,7 @@ import {
   sequencerOf,
 } from "./payload.js";
 import { type EventChange, runPollCycle, type Settlement } from "./poll-cycle.js";
-import { startWebhook, type Webhook } from "./webhook.js";
+import { type NotificationOutcome, startWebhook, type Webhook } from "./webhook.js";
 
 /** One object event, as the engine sees it: its body is one entry of the OBS event's `Records`. */
 export interface S3Record extends SourceRecord {
@@ -81,6 +83,8 @@ export class S3Connector implements Connector<S3Record> {
   private loop?: Promise<void>;
   private webhook?: Webhook;
   private pending = 0;
+  /** The code of the failure logged last; repeats go to debug until the connector is back. */
+  private failing?: string;
   private health_: ConnectorHealth = { connected: false, detail: "not started" };
 
   constructor(
@@ -160,7 +164,9 @@ export class S3Connector implements Connector<S3Record> {
     const o = this.options;
     if (o.mode === "poll") {
       await this.bucket.check(o.prefix);
-      this.firstRun = !(await this.store!.load());
+      const checkpoint = await this.store!.load();
+      this.firstRun = !checkpoint.exists;
+      if (checkpoint.truncated) this.reportTruncated(checkpoint.truncated);
       this.ready = true;
       this.health_ = {
         connected: true,
@@ -175,10 +181,19 @@ export class S3Connector implements Connector<S3Record> {
         detail: `${this.where}: notifications at ${this.webhook.url}`,
       };
     }
-    this.ctx?.logger.info(
-      { connector: this.name, detail: this.health_.detail },
-      "S3 connector ready",
-    );
+    if (this.failing !== undefined) {
+      const checkpoint = this.failing === "CHECKPOINT_INVALID";
+      this.failing = undefined;
+      this.ctx?.logger.info(
+        { connector: this.name, bucket: o.bucket, detail: this.health_.detail },
+        checkpoint ? "S3 checkpoint usable again" : "S3 bucket available again",
+      );
+    } else {
+      this.ctx?.logger.info(
+        { connector: this.name, detail: this.health_.detail },
+        "S3 connector ready",
+      );
+    }
   }
 
   private async run(): Promise<void> {
@@ -285,30 +300,38 @@ export class S3Connector implements Connector<S3Record> {
     return { settled };
   }
 
-  private async onNotification(records: NotificationRecord[]): Promise<boolean> {
+  private async onNotification(records: NotificationRecord[]): Promise<NotificationOutcome> {
     const o = this.options;
     const outcomes: Promise<RecordOutcome>[] = [];
+    let ignored = 0;
     for (const r of records) {
       const key = o.notifications.keysUrlEncoded
         ? decodeEventKey(r.s3.object.key)
         : r.s3.object.key;
       if (r.s3.bucket.name !== o.bucket || !this.include(key)) {
+        ignored++;
         this.ctx?.logger.debug(
           { connector: this.name, bucket: r.s3.bucket.name, key },
           "notification for another bucket or key ignored",
         );
         continue;
       }
-      // MinIO names events "s3:ObjectCreated:Put"; AWS S3 and OBS "ObjectCreated:Put".
-      const created = /^(s3:)?ObjectCreated:/.test(r.eventName);
+      // MinIO names events "s3:ObjectCreated:Put"; the OBS trigger (like AWS S3) "ObjectCreated:Put".
+      const eventName = r.eventName.replace(/^s3:/, "");
+      const created = eventName.startsWith("ObjectCreated:");
       const size = r.s3.object.size;
       const content =
         created && o.content.inline && (size === undefined || size <= o.content.maxBytes)
           ? await this.readContent(key)
           : undefined;
+      // Senders differ in how they encode keys (MinIO also encodes "/"): one form goes out.
       const body = {
         ...r,
-        s3: { ...r.s3, object: { ...r.s3.object, ...(content ?? {}) } },
+        eventName,
+        s3: {
+          ...r.s3,
+          object: { ...r.s3.object, key: encodeEventKey(key), ...(content ?? {}) },
+        },
       } as unknown as ObsEventRecord;
       await this.gate();
       const record = this.record(
@@ -327,7 +350,11 @@ export class S3Connector implements Connector<S3Record> {
       );
     }
     const results = await Promise.all(outcomes);
-    return results.every((r) => r !== "abandoned");
+    return {
+      acknowledged: results.every((r) => r !== "abandoned"),
+      accepted: outcomes.length,
+      ignored,
+    };
   }
 
   private record(
@@ -428,13 +455,46 @@ export class S3Connector implements Connector<S3Record> {
     return Math.min(this.options.startup.retryMaxMs, 500 * 2 ** Math.max(0, failures - 1));
   }
 
+  /**
+   * A failure to reach the bucket or use the checkpoint: logged once (warn; error for a
+   * checkpoint that needs fixing by hand) with the reason, then at debug while it lasts;
+   * `connect` logs one info line when the connector is back.
+   */
   private report(error: unknown, failures: number): void {
     const info = describe(error);
     const retryInMs = this.backoff(failures);
     this.health_ = { connected: false, detail: `${info.err}${info.hint ? ` — ${info.hint}` : ""}` };
-    this.ctx?.logger.error(
-      { connector: this.name, bucket: this.options.bucket, ...info, retryInMs },
-      "S3 bucket unavailable; retrying",
+    const fields = { connector: this.name, bucket: this.options.bucket, ...info, retryInMs };
+    const logger = this.ctx?.logger;
+    const code = info.code ?? info.err;
+    if (this.failing === code) {
+      logger?.debug({ ...fields, attempt: failures }, "S3 source still unavailable; retrying");
+      return;
+    }
+    this.failing = code;
+    if (error instanceof CheckpointError) {
+      logger?.error(
+        { ...fields, checkpoint: error.location },
+        "S3 checkpoint cannot be used; polling waits until it is fixed",
+      );
+    } else {
+      logger?.warn(fields, "S3 bucket unavailable; retrying");
+    }
+  }
+
+  /** A checkpoint cut short still works: say what it lost, so redeliveries are no surprise. */
+  private reportTruncated(truncated: CheckpointTruncation): void {
+    this.ctx?.logger.warn(
+      {
+        connector: this.name,
+        checkpoint: this.store!.location,
+        entriesRecovered: truncated.entries,
+        lastKeyRecovered: truncated.lastKey ?? null,
+        hint: "Nothing to do: the next poll writes a complete checkpoint. If it recurs, check the disk (checkpoint.path) or who else writes the checkpoint object.",
+      },
+      truncated.lastKey === undefined
+        ? "S3 checkpoint was cut short and holds no entry: every object under the prefix is delivered again"
+        : "S3 checkpoint was cut short: its entries up to lastKeyRecovered are used; objects after that key are delivered again",
     );
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The notification endpoint: POST a `Records` document with the shared secret, get 200 once
- * every record in it was delivered or dead-lettered, 503 if any had to be given back (the sender
+ * The notification endpoint: POST a `Records` document with the shared secret, get 200 (and
+ * how many records were accepted and ignored) once every accepted record was delivered or
+ * dead-lettered, 503 if any had to be given back (the sender
  * retries), 401 without the secret. Answering only after the outcome keeps the webhook
  * at-least-once: a sender whose request failed sends the event again.
  */
@@ -16,9 +17,18 @@ export interface WebhookOptions {
   secret: string;
   header: string;
   maxBodyBytes: number;
-  /** Handles one document; true when every record is acknowledged, false when one was abandoned. */
-  onRecords(records: NotificationRecord[]): Promise<boolean>;
+  /** Handles one document, once every record it accepted has its outcome. */
+  onRecords(records: NotificationRecord[]): Promise<NotificationOutcome>;
   onRejected?(status: number, reason: string): void;
+}
+
+export interface NotificationOutcome {
+  /** Every accepted record was delivered or dead-lettered (none given back at shutdown). */
+  acknowledged: boolean;
+  /** Records pushed for delivery. */
+  accepted: number;
+  /** Records for another bucket, or a key the connector does not deliver. */
+  ignored: number;
 }
 
 export interface Webhook {
@@ -62,9 +72,10 @@ export async function startWebhook(options: WebhookOptions): Promise<Webhook> {
     const parsed = parseNotification(body);
     if (parsed.kind === "invalid")
       return reject(res, 400, `not an S3 event notification: ${parsed.reason}`);
-    if (parsed.kind === "test") return send(res, 200, { accepted: 0 });
-    const acknowledged = await options.onRecords(parsed.records);
-    if (acknowledged) send(res, 200, { accepted: parsed.records.length });
+    if (parsed.kind === "test") return send(res, 200, { accepted: 0, ignored: 0 });
+    const outcome = await options.onRecords(parsed.records);
+    if (outcome.acknowledged)
+      send(res, 200, { accepted: outcome.accepted, ignored: outcome.ignored });
     else send(res, 503, { error: "shutting down; send the notification again" });
   };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { inlineContent } from "../src/content.js";
-import { decodeEventKey, parseNotification } from "../src/notification-records.js";
+import { decodeEventKey, encodeEventKey } from "../src/event-key.js";
+import { parseNotification } from "../src/notification-records.js";
 import { obsEvent, obsEventRecord, sequencerOf } from "../src/payload.js";
 
 describe("OBS-trigger payload", () => {
@@ -111,6 +112,12 @@ describe("notification documents", () => {
     expect(parseNotification(JSON.stringify({ Records: [{ eventName: "x" }] })).kind).toBe(
       "invalid",
     );
+  });
+  it("encodes keys as S3 and OBS events do, and decodes what it encodes", () => {
+    expect(encodeEventKey("in/a b+c/100%é.txt")).toBe("in/a+b%2Bc/100%25%C3%A9.txt");
+    for (const key of ["plain.txt", "a b/c+d", "100%", "tab\there", "😀/x?y=z&w"]) {
+      expect(decodeEventKey(encodeEventKey(key))).toBe(key);
+    }
   });
   it("decodes URL-encoded keys", () => {
     expect(decodeEventKey("a+b%2Fc%C3%A9")).toBe("a b/cé");

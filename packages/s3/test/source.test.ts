@@ -1,14 +1,36 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConnectorContext, RecordOutcome } from "@fgconnect/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { BucketNotFoundError } from "../src/errors.js";
+import { BucketNotFoundError, S3UnreachableError } from "../src/errors.js";
 import { type S3Options, s3OptionsSchema } from "../src/options.js";
 import { S3Connector, type S3Record } from "../src/source.js";
 import { FakeBucket } from "./fake-bucket.js";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface LogLine {
+  level: "debug" | "info" | "warn" | "error";
+  msg?: string;
+  [field: string]: unknown;
+}
+
+/** A logger that keeps every line. */
+function captureLog() {
+  const lines: LogLine[] = [];
+  const at =
+    (level: LogLine["level"]) =>
+    (obj: object, msg?: string): void => {
+      lines.push({ ...(obj as Record<string, unknown>), level, msg });
+    };
+  return {
+    lines,
+    logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
+    /** Lines above debug. */
+    loud: () => lines.filter((l) => l.level !== "debug"),
+  };
+}
 
 /** A fake engine: records pushes and settles them with `decide` (default: delivered). */
 function fakeEngine(decide: (r: S3Record) => RecordOutcome | undefined = () => "delivered") {
@@ -86,7 +108,8 @@ describe("S3Connector polling", () => {
     expect((first.body as { s3: { object: { eTag: string } } }).s3.object.eTag).toBe(
       bucket.objects.get("in/0.txt")!.etag,
     );
-    expect(readFileSync(join(dir, "cp"), "utf8").split("\n").filter(Boolean)).toHaveLength(8);
+    // Header, seven entries, end line.
+    expect(readFileSync(join(dir, "cp"), "utf8").split("\n").filter(Boolean)).toHaveLength(9);
     expect(c.health().connected).toBe(true);
   });
 
@@ -206,6 +229,122 @@ describe("S3Connector polling", () => {
       contentType: "application/json",
     });
     expect(objects.find((o) => o.key === "big.bin")).not.toHaveProperty("content");
+  });
+});
+
+describe("S3Connector event keys", () => {
+  it("writes a polled key URL-encoded in the event, as the webhook does, and keeps it raw in the attributes", async () => {
+    const bucket = new FakeBucket();
+    bucket.put("in/a b+c/100%é.txt", "x");
+    const engine = fakeEngine();
+    const c = make(bucket, { dir: tmp() });
+    await c.start(engine.ctx);
+    await waitFor(() => engine.pushed.length === 1);
+    const record = engine.pushed[0]!;
+    expect(record.attributes.key).toBe("in/a b+c/100%é.txt");
+    expect((record.body as { s3: { object: { key: string } } }).s3.object.key).toBe(
+      "in/a+b%2Bc/100%25%C3%A9.txt",
+    );
+  });
+});
+
+describe("S3Connector checkpoint problems", () => {
+  it("a corrupt checkpoint: one error line that names it, says what is wrong and what to do; one info line once fixed", async () => {
+    const bucket = new FakeBucket();
+    bucket.put("a", "1");
+    const dir = tmp();
+    const path = join(dir, "cp");
+    writeFileSync(path, "this is not a checkpoint\n");
+    const log = captureLog();
+    const engine = fakeEngine();
+    const c = make(bucket, { dir });
+    await c.start({ ...engine.ctx, logger: log.logger });
+    // Several attempts go by.
+    await waitFor(() => log.lines.filter((l) => l.level === "debug").length >= 2);
+    expect(log.loud()).toEqual([
+      expect.objectContaining({
+        level: "error",
+        msg: "S3 checkpoint cannot be used; polling waits until it is fixed",
+        checkpoint: path,
+        code: "CHECKPOINT_INVALID",
+        err: `checkpoint ${path} cannot be used: not a checkpoint file (bad header)`,
+        hint: expect.stringMatching(/delete the checkpoint to start over/),
+      }),
+    ]);
+    expect(c.health().detail).toContain(`checkpoint ${path} cannot be used`);
+    expect(engine.pushed).toHaveLength(0);
+
+    rmSync(path);
+    await waitFor(() => engine.pushed.length === 1);
+    expect(log.loud().map((l) => `${l.level} ${l.msg}`)).toEqual([
+      "error S3 checkpoint cannot be used; polling waits until it is fixed",
+      "info S3 checkpoint usable again",
+    ]);
+  });
+
+  it("a checkpoint cut short: a warning with what was recovered, and only the objects after it come again", async () => {
+    const bucket = new FakeBucket();
+    for (const k of ["k1", "k2", "k3", "k4"]) bucket.put(k, k);
+    const dir = tmp();
+    const first = fakeEngine();
+    const c1 = make(bucket, { dir });
+    await c1.start(first.ctx);
+    await waitFor(() => first.pushed.length === 4);
+    await polls(bucket, 1);
+    await c1.stop();
+    running.length = 0;
+
+    const path = join(dir, "cp");
+    const text = readFileSync(path, "utf8");
+    // Cut in the middle of k3's line.
+    truncateSync(path, text.indexOf("k3\t") + 4);
+    const log = captureLog();
+    const second = fakeEngine();
+    const c2 = make(bucket, { dir });
+    await c2.start({ ...second.ctx, logger: log.logger });
+    await waitFor(() => second.pushed.length === 2);
+    await polls(bucket, 1);
+    expect(second.keys()).toEqual(["created:k3", "created:k4"]);
+    expect(log.lines.filter((l) => l.level === "warn")).toEqual([
+      expect.objectContaining({
+        checkpoint: path,
+        entriesRecovered: 2,
+        lastKeyRecovered: "k2",
+        msg: expect.stringMatching(/cut short.*objects after that key are delivered again/),
+      }),
+    ]);
+  });
+});
+
+describe("S3Connector faults", () => {
+  it("a bucket going away is one warn line with the reason, no stack; one info line when it is back", async () => {
+    const bucket = new FakeBucket();
+    bucket.put("a", "1");
+    const log = captureLog();
+    const engine = fakeEngine();
+    const c = make(bucket, { dir: tmp() });
+    await c.start({ ...engine.ctx, logger: log.logger });
+    await waitFor(() => engine.pushed.length === 1);
+    bucket.failure = new S3UnreachableError("http://127.0.0.1:9", "connect ECONNREFUSED");
+    await waitFor(() => log.lines.filter((l) => l.level === "debug" && l.attempt).length >= 3);
+    bucket.failure = undefined;
+    bucket.put("b", "2");
+    await waitFor(() => engine.pushed.length === 2);
+    const loud = log.loud().filter((l) => l.msg !== "S3 connector ready");
+    expect(loud).toEqual([
+      {
+        level: "warn",
+        msg: "S3 bucket unavailable; retrying",
+        connector: "files",
+        bucket: "bucket",
+        code: "UNREACHABLE",
+        err: "S3 endpoint http://127.0.0.1:9 unreachable: connect ECONNREFUSED",
+        hint: expect.stringMatching(/^Check `endpoint`/),
+        retryInMs: expect.any(Number),
+      },
+      expect.objectContaining({ level: "info", msg: "S3 bucket available again" }),
+    ]);
+    expect(JSON.stringify(log.lines)).not.toMatch(/stack|at .*\.ts:\d+/);
   });
 });
 

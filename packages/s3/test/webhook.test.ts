@@ -75,6 +75,39 @@ describe("notifications webhook", () => {
     expect((await post(url, { "x-fgconnect-secret": secret })).status).toBe(200);
   });
 
+  it("answers with the number of records accepted and ignored", async () => {
+    const { url, pushed } = await start("delivered");
+    const res = await post(url, { authorization: `Bearer ${secret}` });
+    expect(await res.json()).toEqual({ accepted: 1, ignored: 1 });
+    expect(pushed).toHaveLength(1);
+  });
+
+  it("passes MinIO's records on in the OBS trigger's form: event name without s3:, key encoded as OBS does", async () => {
+    const { url, pushed } = await start("delivered");
+    const minio = {
+      EventName: "s3:ObjectCreated:Put",
+      Records: [
+        {
+          eventName: "s3:ObjectCreated:Put",
+          s3: {
+            bucket: { name: "photos" },
+            // MinIO encodes "/" too.
+            object: { key: "a+b%2Fc.jpg", size: 4, eTag: "e1", sequencer: "0A" },
+          },
+        },
+      ],
+    };
+    const res = await post(url, { authorization: secret }, minio);
+    expect(res.status).toBe(200);
+    const body = pushed[0]!.body as { eventName: string; s3: { object: { key: string } } };
+    expect(body.eventName).toBe("ObjectCreated:Put");
+    expect(body.s3.object.key).toBe("a+b/c.jpg");
+    expect(pushed[0]!.attributes).toMatchObject({
+      key: "a b/c.jpg",
+      eventName: "ObjectCreated:Put",
+    });
+  });
+
   it("answers 401 without the right secret and pushes nothing", async () => {
     const { url, pushed } = await start("delivered");
     expect((await post(url, {})).status).toBe(401);
