@@ -68,6 +68,7 @@ export async function startDaemon(
         registry,
         connectors: () => connectors,
         ready: () => engine.health().state === "running",
+        deadLetter: () => engine.health().deadLetter,
       });
       closers.push(() => admin!.close());
       logger.info({ url: admin.url }, "admin server: /healthz /readyz /metrics");
