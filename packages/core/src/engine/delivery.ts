@@ -155,7 +155,9 @@ async function deliverRecords(
     const started = clock.now();
     history.firstAttemptAt ??= started;
     let error: unknown;
+    // The records the function named as failed, and the others.
     let failed: PendingRecord[] | undefined;
+    let done = live;
     try {
       if (route.mode === "sync") {
         const result = await deps.invoker.invoke(target.urn, payload, target.invokeOptions);
@@ -163,7 +165,7 @@ async function deliverRecords(
         if (reported instanceof InvalidBatchItemFailuresError) error = reported;
         else {
           failed = reported;
-          const done = failed ? without(live, failed) : live;
+          if (failed) done = without(live, failed);
           if (route.onResult && done.length > 0)
             await route.onResult(done.map(recordOf), result, target.context);
           if (failed) error = new BatchItemFailedError(result.requestId);
@@ -191,7 +193,6 @@ async function deliverRecords(
     if (failed) {
       // The function answered, naming the records that failed: the others are delivered.
       metrics.invocation(target.successLabels, latencyMs);
-      const done = without(live, failed);
       if (done.length > 0) metrics.delivered(labels, done.length);
       for (const p of done) p.deliveryDone("delivered");
       live = failed;
