@@ -6,6 +6,7 @@ export default defineConfig({
     projects: [
       "./client",
       "./daemon",
+      "./engine",
       "./packaging",
       "./kafka",
       "./kafka-4",

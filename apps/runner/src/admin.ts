@@ -8,13 +8,18 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-/** `/healthz` (the process answers), `/readyz` (every connector connected), `/metrics`. */
+/**
+ * `/healthz` (the process answers), `/readyz` (every connector connected and the dead-letter
+ * sink writable), `/metrics`.
+ */
 export async function startAdmin(options: {
   host: string;
   port: number;
   registry: Registry;
   connectors: () => readonly Connector[];
   ready: () => boolean;
+  /** The dead-letter sink: not ready while it cannot be written. */
+  deadLetter?: () => { ok: boolean; reason?: string };
 }): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -26,8 +31,16 @@ export async function startAdmin(options: {
     if (path === "/healthz") return send(200, { status: "ok" });
     if (path === "/readyz") {
       const connectors = Object.fromEntries(options.connectors().map((c) => [c.name, c.health()]));
-      const ready = options.ready() && Object.values(connectors).every((h) => h.connected);
-      return send(ready ? 200 : 503, { status: ready ? "ready" : "not ready", connectors });
+      const deadLetter = options.deadLetter?.();
+      const ready =
+        options.ready() &&
+        deadLetter?.ok !== false &&
+        Object.values(connectors).every((h) => h.connected);
+      return send(ready ? 200 : 503, {
+        status: ready ? "ready" : "not ready",
+        connectors,
+        ...(deadLetter ? { deadLetter } : {}),
+      });
     }
     if (path === "/metrics") {
       options.registry

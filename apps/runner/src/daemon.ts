@@ -83,6 +83,7 @@ export async function startDaemon(
         registry,
         connectors: () => connectors,
         ready: () => engine.health().state === "running",
+        deadLetter: () => engine.health().deadLetter,
       });
       admin = server;
       closers.push(() => server.close());

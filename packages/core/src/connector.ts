@@ -78,6 +78,12 @@ export interface PayloadFormat<R extends SourceRecord = SourceRecord> {
    * expected.)
    */
   build(records: readonly R[], info: FormatInfo): unknown;
+  /**
+   * How a function names this record when it answers a batch with
+   * `{"batchItemFailures": [{"itemIdentifier": …}]}`: a value the event carries for the record.
+   * Default: the record's `id`.
+   */
+  itemId?(record: R): string;
 }
 
 export interface ConnectorHealth {
@@ -117,6 +123,15 @@ export interface Connector<R extends SourceRecord = SourceRecord> {
   pause(): void;
   /** Read again after `pause()`. */
   resume(): void;
+  /**
+   * Stop reading records of this ordering key (e.g. pause that partition), and read the other
+   * keys: it holds more than its fair share of the engine's buffer. Optional, for sources
+   * that read per key; it lets a hot key never fill the buffer and starve the others. Overshoot
+   * is fine. Without it, `pause()` alone bounds the buffer.
+   */
+  pauseKey?(key: string): void;
+  /** Read this key again after `pauseKey(key)`. */
+  resumeKey?(key: string): void;
   /**
    * Called once, after every record this connector pushed has its outcome (the engine has
    * delivered, dead-lettered or abandoned all of them, and `pause()` was called first).

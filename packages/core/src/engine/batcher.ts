@@ -17,7 +17,7 @@ export class Batcher<T> {
   readonly #buckets = new Map<string | undefined, Bucket<T>>();
 
   constructor(
-    private readonly config: BatchConfig,
+    private readonly config: Pick<BatchConfig, "maxRecords" | "maxBytes" | "maxWaitMs">,
     private readonly clock: Clock,
     private readonly emit: (key: string | undefined, items: T[]) => void,
   ) {}

@@ -5,7 +5,7 @@
 import { isUtf8 } from "node:buffer";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ApiError, FunctionError, FunctionGraphError } from "../client/errors.js";
+import { ApiError, FgconnectError, FunctionError } from "../client/errors.js";
 import type { InvocationMode, JsonValue, RecordAttributes, SourceRecord } from "../connector.js";
 import type { DeadLetterReason } from "./metrics.js";
 import type { DeadLetterConfigInput } from "./schema.js";
@@ -59,7 +59,7 @@ export function describeError(error: unknown): DeadLetterError | null {
   if (!(error instanceof Error)) return { name: "Error", code: "UNKNOWN", message: String(error) };
   const out: DeadLetterError = {
     name: error.name,
-    code: error instanceof FunctionGraphError ? error.code : error.name,
+    code: error instanceof FgconnectError ? error.code : error.name,
     message: error.message,
   };
   if (error instanceof ApiError) {

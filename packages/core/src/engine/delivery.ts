@@ -8,6 +8,12 @@ import type { InvokeOptions, Invoker } from "../client/types.js";
 import type { SourceRecord } from "../connector.js";
 import { type Clock, sleep } from "./clock.js";
 import { type DeadLetterSink, toDeadLetterEntry } from "./dead-letter.js";
+import {
+  BatchItemFailedError,
+  InvalidBatchItemFailuresError,
+  isFunctionReported,
+  reportedFailures,
+} from "./item-failures.js";
 import type { Logger } from "./logger.js";
 import type { DeadLetterReason, DeliveryLabels, EngineMetrics } from "./metrics.js";
 import type { PendingRecord } from "./pending.js";
@@ -28,6 +34,8 @@ export interface DeliveryDeps {
   logger: Logger;
   /** Aborts at a hard stop: give up at once, leave records unsettled. */
   signal: AbortSignal;
+  /** Whether the last dead-letter write failed, and why (for health). */
+  deadLetterHealth: { ok: boolean; reason?: string };
 }
 
 const isSettled = (p: PendingRecord): boolean => p.settled;
@@ -66,18 +74,46 @@ export function deliveryTarget(
   };
 }
 
-export async function deliverBatch(
+/** What a record's attempts add up to, across the halves it went through, for its dead letter. */
+interface History {
+  attempts: number;
+  firstAttemptAt: number | undefined;
+}
+
+export function deliverBatch(
   deps: DeliveryDeps,
   target: DeliveryTarget,
   batch: readonly PendingRecord[],
 ): Promise<void> {
+  const live = batch.some(isSettled) ? batch.filter(isUnsettled) : batch;
+  return deliverRecords(deps, target, live, target.route.delivery.maxAttempts, {
+    attempts: 0,
+    firstAttemptAt: undefined,
+  });
+}
+
+/**
+ * Invokes `records` as one event, retrying up to `budget` attempts. When it fails for good and
+ * the route bisects, a batch of several is split in two instead of dead-lettered (see `split`).
+ */
+async function deliverRecords(
+  deps: DeliveryDeps,
+  target: DeliveryTarget,
+  records: readonly PendingRecord[],
+  budget: number,
+  history: History,
+): Promise<void> {
   const { clock, metrics, logger, signal } = deps;
   const { route, labels } = target;
-  const policy = route.delivery;
+  const policy =
+    budget === route.delivery.maxAttempts
+      ? route.delivery
+      : { ...route.delivery, maxAttempts: budget };
+  const bisect = route.batch.bisectOnError;
+  const itemFailures = route.mode === "sync" && route.batch.reportBatchItemFailures;
 
-  let live = batch.some(isSettled) ? batch.filter(isUnsettled) : batch;
-  let attempts = 0;
-  let firstAttemptAt: number | undefined;
+  let live = records;
+  let tries = 0;
   let payload: unknown;
   let payloadFor: readonly PendingRecord[] | undefined;
 
@@ -89,8 +125,7 @@ export async function deliverBatch(
         await deadLetterRecords(deps, route, labels, expired, {
           reason: "max age exceeded",
           error: undefined,
-          attempts,
-          firstAttemptAt,
+          ...history,
         });
         live = live.filter((p) => !expired.includes(p));
         continue;
@@ -102,37 +137,54 @@ export async function deliverBatch(
         payload = route.format.build(live.map(recordOf), target.context);
         payloadFor = live;
       } catch (error) {
+        if (bisect && live.length > 1) return split(deps, target, live, budget, history, error);
         await deadLetterRecords(deps, route, labels, live, {
           reason: "format failed",
           error,
-          attempts,
-          firstAttemptAt,
+          ...history,
         });
         return;
       }
     }
 
     // A free slot is taken without waiting a promise turn.
-    if (!deps.slots.tryAcquire() && !(await deps.slots.acquire(signal))) return;
-    attempts += 1;
+    if (
+      !deps.slots.tryAcquire() &&
+      !(await deps.slots.acquire(signal, live[0]!.record.orderingKey))
+    )
+      return;
+    tries += 1;
+    history.attempts += 1;
     const started = clock.now();
-    firstAttemptAt ??= started;
-    let failure: { error: unknown } | undefined;
+    history.firstAttemptAt ??= started;
+    let error: unknown;
+    // The records the function named as failed, and the others.
+    let failed: PendingRecord[] | undefined;
+    let done = live;
     try {
       if (route.mode === "sync") {
         const result = await deps.invoker.invoke(target.urn, payload, target.invokeOptions);
-        if (route.onResult) await route.onResult(live.map(recordOf), result, target.context);
+        const reported = itemFailures ? reportedFailures(result, live, route.format) : undefined;
+        if (reported instanceof InvalidBatchItemFailuresError) error = reported;
+        else {
+          failed = reported;
+          if (failed) done = without(live, failed);
+          if (route.onResult && done.length > 0)
+            await route.onResult(done.map(recordOf), result, target.context);
+          if (failed) error = new BatchItemFailedError(result.requestId);
+        }
       } else {
         await deps.invoker.invokeAsync(target.urn, payload, target.invokeOptions);
       }
-    } catch (error) {
-      failure = { error };
+    } catch (thrown) {
+      error = thrown ?? new Error("invocation failed without an error");
+      failed = undefined;
     } finally {
       deps.slots.release();
     }
     const latencyMs = clock.now() - started;
 
-    if (!failure) {
+    if (error === undefined) {
       metrics.invocation(target.successLabels, latencyMs);
       metrics.delivered(labels, live.length);
       for (const p of live) p.deliveryDone("delivered");
@@ -141,27 +193,47 @@ export async function deliverBatch(
     // Aborted by a hard stop: whether it arrived is unknown, so the engine abandons the records.
     if (signal.aborted) return;
 
-    const { error } = failure;
-    const outcome = error instanceof FunctionError ? "function-error" : "error";
-    metrics.invocation({ ...labels, outcome }, latencyMs);
+    if (failed) {
+      // The function answered, naming the records that failed: the others are delivered.
+      metrics.invocation(target.successLabels, latencyMs);
+      if (done.length > 0) metrics.delivered(labels, done.length);
+      for (const p of done) p.deliveryDone("delivered");
+      live = failed;
+    } else {
+      const outcome = outcomeOfFunction(error) ? "function-error" : "error";
+      metrics.invocation({ ...labels, outcome }, latencyMs);
+      if (error instanceof InvalidBatchItemFailuresError)
+        logger.warn(
+          { ...labels, records: live.length, err: error.message },
+          "invalid batch answer",
+        );
+    }
     metrics.attemptFailed({ ...labels, code: errorCodeOf(error) });
-    const decision = decideOnFailure(error, attempts, policy);
+    const decision = decideOnFailure(error, tries, policy);
+    // Records the function named failed one by one: splitting them cannot isolate anything.
+    if (bisect && !failed && live.length > 1) {
+      // Used up its attempts: each half gets half as many, so a deep split stays short.
+      if (decision.action === "dead-letter" && decision.reason === "retries exhausted")
+        return split(deps, target, live, Math.max(1, Math.ceil(budget / 2)), history, error);
+      // A function error, a non-retryable error: the records are the likely cause, split now.
+      if (decision.action === "dead-letter" || outcomeOfFunction(error))
+        return split(deps, target, live, budget, history, error);
+    }
     if (decision.action === "dead-letter") {
       await deadLetterRecords(deps, route, labels, live, {
         reason: decision.reason,
         error,
-        attempts,
-        firstAttemptAt,
+        ...history,
       });
       return;
     }
-    const delayMs = retryDelayMs(attempts, policy, deps.random, retryAfterOf(error));
+    const delayMs = retryDelayMs(tries, policy, deps.random, retryAfterOf(error));
     metrics.retried(labels, delayMs);
     logger.warn(
       {
         ...labels,
         records: live.map((p) => p.record.id),
-        attempts,
+        attempts: history.attempts,
         delayMs,
         code: errorCodeOf(error),
       },
@@ -171,11 +243,46 @@ export async function deliverBatch(
   }
 }
 
-interface Failure {
+/** The function ran and failed (threw, or answered about its batch wrongly). */
+function outcomeOfFunction(error: unknown): boolean {
+  return error instanceof FunctionError || isFunctionReported(error);
+}
+
+/**
+ * Bisect on error: delivers each half of a batch that failed for good on its own, in order (the
+ * second once the first is delivered or dead-lettered), recursively down to single records.
+ * Only what fails alone is dead-lettered; a good record never goes down with a bad neighbour.
+ */
+async function split(
+  deps: DeliveryDeps,
+  target: DeliveryTarget,
+  records: readonly PendingRecord[],
+  budget: number,
+  history: History,
+  error: unknown,
+): Promise<void> {
+  const half = Math.ceil(records.length / 2);
+  deps.logger.info(
+    { ...target.labels, records: records.length, code: errorCodeOf(error), attempts: budget },
+    "batch failed; delivering each half on its own to isolate the failing records",
+  );
+  for (const part of [records.slice(0, half), records.slice(half)]) {
+    if (deps.signal.aborted) return;
+    await deliverRecords(deps, target, part, budget, { ...history });
+  }
+}
+
+function without(
+  records: readonly PendingRecord[],
+  removed: readonly PendingRecord[],
+): PendingRecord[] {
+  const set = new Set(removed);
+  return records.filter((p) => !set.has(p));
+}
+
+interface Failure extends History {
   reason: DeadLetterReason;
   error: unknown;
-  attempts: number;
-  firstAttemptAt: number | undefined;
 }
 
 /** Writes each record's entry, retrying the sink until it succeeds (or a hard stop). */
@@ -215,8 +322,10 @@ async function writeUntilStored(
   for (let failures = 1; !deps.signal.aborted; failures += 1) {
     try {
       await (route.deadLetter ?? deps.deadLetter).write(entry);
+      if (!deps.deadLetterHealth.ok) deps.deadLetterHealth = { ok: true };
       return true;
     } catch (error) {
+      deps.deadLetterHealth = { ok: false, reason: messageOf(error) };
       deps.metrics.deadLetterWriteFailed({ route: route.name });
       const delayMs = Math.max(
         MIN_DEAD_LETTER_RETRY_MS,
@@ -236,4 +345,8 @@ async function writeUntilStored(
     }
   }
   return false;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

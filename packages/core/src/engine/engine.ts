@@ -20,6 +20,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { createDeadLetterSink, type DeadLetterSink } from "./dead-letter.js";
 import { type DeliveryDeps, deliverBatch, deliveryTarget } from "./delivery.js";
 import { Dispatcher } from "./dispatcher.js";
+import { KeyShares } from "./key-shares.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { type EngineMetrics, withDefaultMetrics } from "./metrics.js";
 import { PendingRecord } from "./pending.js";
@@ -68,6 +69,11 @@ export interface EngineHealth {
   paused: boolean;
   buffered: { records: number; bytes: number };
   inFlight: number;
+  /**
+   * The dead-letter sink: not ok from a failed write until the next one succeeds (its records
+   * are not acknowledged meanwhile); `reason` says what failed.
+   */
+  deadLetter: { ok: boolean; reason?: string };
   connectors: Record<string, ConnectorHealth>;
 }
 
@@ -141,6 +147,7 @@ export function createEngine(options: EngineOptions): Engine {
     metrics,
     logger,
     signal: hardStop.signal,
+    deadLetterHealth: { ok: true },
   };
   const batchers = new Map(
     routes.map((route) => [
@@ -186,6 +193,7 @@ export function createEngine(options: EngineOptions): Engine {
   function push(
     connector: Connector,
     labels: { source: string },
+    shares: KeyShares | undefined,
     record: SourceRecord,
   ): Promise<RecordOutcome> {
     if (state !== "starting" && state !== "running") {
@@ -202,8 +210,17 @@ export function createEngine(options: EngineOptions): Engine {
     for (const route of matched) deliveries += route.to.length;
     const bytes = Number.isFinite(record.size) && record.size > 0 ? record.size : 0;
     const promise = new Promise<RecordOutcome>(captureResolve);
-    const pending = new PendingRecord(record, bytes, deliveries, labels, captured!, settled);
+    const pending = new PendingRecord(
+      record,
+      bytes,
+      deliveries,
+      labels,
+      shares,
+      captured!,
+      settled,
+    );
     live.add(pending);
+    if (shares && record.orderingKey !== undefined) shares.add(record.orderingKey, bytes);
     const transition = backpressure.add(bytes);
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (transition === "pause") pauseSources();
@@ -213,6 +230,12 @@ export function createEngine(options: EngineOptions): Engine {
 
   function settled(p: PendingRecord, outcome: RecordOutcome): void {
     live.delete(p);
+    if (
+      p.shares &&
+      p.record.orderingKey !== undefined &&
+      (state === "running" || state === "starting")
+    )
+      p.shares.remove(p.record.orderingKey, p.bytes);
     const transition = backpressure.remove(p.bytes);
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (outcome === "abandoned") metrics.abandoned(p.source, 1);
@@ -238,6 +261,16 @@ export function createEngine(options: EngineOptions): Engine {
       metrics.resumed({ source: c.name });
       guard(() => c.resume(), c, "resume");
     }
+  }
+
+  /** Fair shares of the buffer per ordering key, for a connector that can pause one key. */
+  function keyShares(c: Connector): KeyShares | undefined {
+    if (typeof c.pauseKey !== "function" || typeof c.resumeKey !== "function") return undefined;
+    return new KeyShares(
+      limits,
+      (key) => guard(() => c.pauseKey!(key), c, "pauseKey"),
+      (key) => guard(() => c.resumeKey!(key), c, "resumeKey"),
+    );
   }
 
   function guard(fn: () => void, c: Connector, what: string): void {
@@ -309,7 +342,11 @@ export function createEngine(options: EngineOptions): Engine {
         await Promise.all(
           connectors.map((c) => {
             const labels = { source: c.name };
-            const ctx: ConnectorContext = { push: (record) => push(c, labels, record), logger };
+            const shares = keyShares(c);
+            const ctx: ConnectorContext = {
+              push: (record) => push(c, labels, shares, record),
+              logger,
+            };
             return c.start(ctx);
           }),
         );
@@ -337,6 +374,7 @@ export function createEngine(options: EngineOptions): Engine {
         paused: sourcesPaused,
         buffered: { records: backpressure.records, bytes: backpressure.bytes },
         inFlight: deps.slots.inUse,
+        deadLetter: deps.deadLetterHealth,
         connectors: health,
       };
     },

@@ -4,6 +4,7 @@
  * then — and only then — its outcome goes back to the connector, exactly once.
  */
 import type { RecordOutcome, SourceRecord } from "../connector.js";
+import type { KeyShares } from "./key-shares.js";
 
 export class PendingRecord {
   #remaining: number;
@@ -17,6 +18,8 @@ export class PendingRecord {
     deliveries: number,
     /** The connector's labels, for the engine's bookkeeping. */
     readonly source: { source: string },
+    /** The connector's per-key shares of the buffer, when it can pause a key. */
+    readonly shares: KeyShares | undefined,
     /** Resolves the connector's push() promise. */
     private readonly resolve: (outcome: RecordOutcome) => void,
     /** Shared by all records (not a closure per record: thousands are buffered). */

@@ -2,7 +2,8 @@
  * What to do after a failed invocation, and how long to wait before the next attempt.
  * Pure functions of the error, the policy and a random source.
  */
-import { ApiError, FunctionError, FunctionGraphError } from "../client/errors.js";
+import { ApiError, FgconnectError, FunctionError, FunctionGraphError } from "../client/errors.js";
+import { isFunctionReported } from "./item-failures.js";
 import type { DeadLetterReason } from "./metrics.js";
 import type { DeliveryPolicy } from "./schema.js";
 
@@ -11,7 +12,8 @@ export type FailureDecision =
   | { action: "dead-letter"; reason: DeadLetterReason };
 
 /**
- * - FunctionError (the function ran and threw): the policy's `onFunctionError` decides.
+ * - FunctionError (the function ran and threw), or records the function reported as failed
+ *   (batchItemFailures): the policy's `onFunctionError` decides.
  * - Any client error marked non-retryable (4xx ApiError, PayloadTooLargeError,
  *   InvalidUrnError, AuthError…): straight to the dead-letter sink; retrying cannot help.
  * - Everything else (5xx, 429, timeouts, connection failures, unknown errors): retry until
@@ -22,7 +24,7 @@ export function decideOnFailure(
   attempts: number,
   policy: DeliveryPolicy,
 ): FailureDecision {
-  if (error instanceof FunctionError) {
+  if (error instanceof FunctionError || isFunctionReported(error)) {
     if (policy.onFunctionError === "dead-letter")
       return { action: "dead-letter", reason: "function error" };
   } else if (error instanceof FunctionGraphError && !error.retryable) {
@@ -58,7 +60,7 @@ export function retryAfterOf(error: unknown): number | undefined {
 
 /** A stable code for metrics and dead-letter entries. */
 export function errorCodeOf(error: unknown): string {
-  if (error instanceof FunctionGraphError) return error.code;
+  if (error instanceof FgconnectError) return error.code;
   if (error instanceof Error) return error.name;
   return "UNKNOWN";
 }

@@ -20,7 +20,13 @@ export const DEFAULTS = {
     backoffMultiplier: 2,
     onFunctionError: "retry",
   },
-  batch: { maxRecords: 1, maxBytes: 256 * KiB, maxWaitMs: 0 },
+  batch: {
+    maxRecords: 1,
+    maxBytes: 256 * KiB,
+    maxWaitMs: 0,
+    bisectOnError: true,
+    reportBatchItemFailures: true,
+  },
   limits: {
     maxInFlight: 16,
     maxBufferedRecords: 2_000,
@@ -121,6 +127,18 @@ export const batchSchema = z
       .default(DEFAULTS.batch.maxWaitMs)
       .describe(
         "Longest a record waits for its batch to fill, in ms. 0: send what arrived together at once.",
+      ),
+    bisectOnError: z
+      .boolean()
+      .default(DEFAULTS.batch.bisectOnError)
+      .describe(
+        "When a batch of several records fails for good (retries used up, a non-retryable error, a function error, a format error), split it in two and deliver each half again, down to single records, so that only the records that fail are dead-lettered. A function error splits the batch at once; after other errors each half gets half the attempts of the batch it came from (at least one).",
+      ),
+    reportBatchItemFailures: z
+      .boolean()
+      .default(DEFAULTS.batch.reportBatchItemFailures)
+      .describe(
+        'Sync mode: honour a function answer {"batchItemFailures": [{"itemIdentifier": "<record id>"}]}: only the records named are retried (and dead-lettered when their retries run out, or at once with onFunctionError dead-letter); the others count as delivered. An identifier that names no record of the batch fails the whole batch. An answer without the list is a success, as always.',
       ),
   })
   .strict()

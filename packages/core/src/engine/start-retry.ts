@@ -50,6 +50,7 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
   #started = false;
   #stopped = false;
   #paused = false;
+  readonly #pausedKeys = new Set<string>();
   #failures = 0;
   #timer: unknown;
   #problem = "starting";
@@ -72,6 +73,10 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
       };
     }
     if (!this.#current.onResult) this.onResult = undefined;
+    if (!this.#current.pauseKey || !this.#current.resumeKey) {
+      this.pauseKey = undefined;
+      this.resumeKey = undefined;
+    }
     if (!this.#current.lag) this.lag = undefined;
   }
 
@@ -118,6 +123,7 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
         "connector started",
       );
     if (this.#paused) instance.pause();
+    for (const key of this.#pausedKeys) instance.pauseKey?.(key);
   }
 
   pause(): void {
@@ -129,6 +135,16 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
     this.#paused = false;
     if (this.#started) this.#current.resume();
   }
+
+  pauseKey?: (key: string) => void = (key) => {
+    this.#pausedKeys.add(key);
+    if (this.#started) this.#current.pauseKey?.(key);
+  };
+
+  resumeKey?: (key: string) => void = (key) => {
+    this.#pausedKeys.delete(key);
+    if (this.#started) this.#current.resumeKey?.(key);
+  };
 
   async stop(): Promise<void> {
     this.#stopped = true;

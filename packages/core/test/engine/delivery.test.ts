@@ -257,4 +257,18 @@ describe("dead-letter write failures", () => {
     expect(h.metrics.filter(([m]) => m === "deadLetterWriteFailed")).toHaveLength(2);
     expect(h.invoker.calls).toHaveLength(1);
   });
+
+  it("shows a failing sink in health until a write succeeds", async () => {
+    const h = await startEngine();
+    expect(h.engine.health().deadLetter).toEqual({ ok: true });
+    h.invoker.behaviour = failing(badRequest());
+    h.sink.failures = 1;
+    void h.connector.push(record("a"));
+    await settle();
+    expect(h.engine.health().deadLetter).toEqual({ ok: false, reason: "disk full" });
+    expect(h.connector.outcomes.get("a")).toBeUndefined();
+    await advance(100);
+    expect(h.connector.outcomes.get("a")).toBe("dead-lettered");
+    expect(h.engine.health().deadLetter).toEqual({ ok: true });
+  });
 });

@@ -47,6 +47,19 @@ export class FakeConnector implements Connector {
         throw new Error("cannot format");
       },
     },
+    picky: {
+      description: "the record ids; throws on a record whose id starts with 'bad'",
+      build: (records: readonly SourceRecord[]): FakePayload => {
+        const bad = records.find((r) => r.id.startsWith("bad"));
+        if (bad) throw new Error(`cannot format ${bad.id}`);
+        return { ids: records.map((r) => r.id) };
+      },
+    },
+    named: {
+      description: "the record ids; a function names a record 'item:<id>'",
+      build: (records: readonly SourceRecord[]): FakePayload => ({ ids: records.map((r) => r.id) }),
+      itemId: (r: SourceRecord): string => `item:${r.id}`,
+    },
   };
   /** pause / resume / stop, in the order the engine called them. */
   readonly calls: string[] = [];
@@ -105,13 +118,15 @@ export class FakeInvoker implements Invoker {
   maxActive = 0;
   readonly #held: { call: Call; release: (error?: unknown) => void }[] = [];
 
+  /** What a sync call's function returns (as JSON), once its behaviour let it succeed. */
+  answer: (call: Call) => unknown = () => "ok";
+
   invoke(urn: string, payload: unknown, options?: InvokeOptions): Promise<InvokeResult> {
-    return this.#call("sync", urn, payload, options).then(() => ({
-      requestId: "req",
-      status: 200,
-      raw: "ok",
-      json: "ok",
-    }));
+    return this.#call("sync", urn, payload, options).then((call) => {
+      const json = this.answer(call);
+      const raw = typeof json === "string" ? json : JSON.stringify(json);
+      return { requestId: "req", status: 200, raw, json };
+    });
   }
 
   invokeAsync(urn: string, payload: unknown, options?: InvokeOptions): Promise<AsyncInvokeResult> {
@@ -145,7 +160,7 @@ export class FakeInvoker implements Invoker {
     urn: string,
     payload: unknown,
     options: InvokeOptions | undefined,
-  ): Promise<void> {
+  ): Promise<Call> {
     const call: Call = { mode, urn, payload: payload as FakePayload, options, at: Date.now() };
     this.calls.push(call);
     this.active += 1;
@@ -155,6 +170,7 @@ export class FakeInvoker implements Invoker {
     } finally {
       this.active -= 1;
     }
+    return call;
   }
 }
 

@@ -4,6 +4,7 @@ import type { InvokeResult } from "../../src/client/types.js";
 import type { SourceRecord } from "../../src/connector.js";
 import { createEngine } from "../../src/engine/engine.js";
 import { EngineConfigError } from "../../src/engine/router.js";
+import type { BatchConfigInput } from "../../src/engine/schema.js";
 import {
   advance,
   FakeConnector,
@@ -215,7 +216,7 @@ describe("fan-out", () => {
 });
 
 describe("batching", () => {
-  const batched = (batch: { maxRecords?: number; maxBytes?: number; maxWaitMs?: number }) => ({
+  const batched = (batch: BatchConfigInput) => ({
     routes: [{ name: "r", from: "src", to: ["fn"], mode: "async" as const, batch }],
   });
 
@@ -258,8 +259,8 @@ describe("batching", () => {
     expect(ids(h.invoker.calls)).toEqual(["1,2,3"]);
   });
 
-  it("dead-letters every record of a failed batch, one entry each", async () => {
-    const h = await startEngine(batched({ maxRecords: 2 }));
+  it("without bisectOnError, dead-letters every record of a failed batch, one entry each", async () => {
+    const h = await startEngine(batched({ maxRecords: 2, bisectOnError: false }));
     h.invoker.behaviour = () => {
       throw new ApiError(413, "FSS.0413", "too big", undefined, false, "h");
     };
@@ -344,7 +345,7 @@ describe("configuration checks", () => {
     [[{ from: "nope", to: ["fn"], mode: "async" }], 'no connector named "nope"'],
     [
       [{ from: "src", to: ["fn"], mode: "async", format: "xml" }],
-      'has no format "xml" (formats: ids, broken)',
+      'has no format "xml" (formats: ids, broken, picky, named)',
     ],
     [[{ from: "src", to: [], mode: "async" }], "routes[0] is invalid"],
     [

@@ -11,7 +11,13 @@ import {
 describe("schemas", () => {
   it("fill every default of an omitted section", () => {
     const route = routeSchema.parse({ from: "kafka", to: ["fn"], mode: "async" });
-    expect(route.batch).toEqual({ maxRecords: 1, maxBytes: 256 * 1024, maxWaitMs: 0 });
+    expect(route.batch).toEqual({
+      maxRecords: 1,
+      maxBytes: 256 * 1024,
+      maxWaitMs: 0,
+      bisectOnError: true,
+      reportBatchItemFailures: true,
+    });
     expect(route.delivery).toEqual({
       maxAttempts: 10,
       firstDelayMs: 200,

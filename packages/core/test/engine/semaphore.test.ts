@@ -45,6 +45,29 @@ describe("Semaphore", () => {
   });
 });
 
+describe("Semaphore shared between keys", () => {
+  it("gives a freed slot to the next key in turn, in order within each key", async () => {
+    const s = new Semaphore(1);
+    const signal = new AbortController().signal;
+    await s.acquire(signal);
+    const order: string[] = [];
+    const wait = (key: string | undefined, n: number) =>
+      s.acquire(signal, key).then(() => order.push(`${key ?? "-"}${n}`));
+    const waits = [
+      ...[1, 2, 3, 4].map((n) => wait(undefined, n)),
+      ...[1, 2].map((n) => wait("a", n)),
+      wait("b", 1),
+    ];
+    expect(s.waiting).toBe(7);
+    for (let i = 0; i < 7; i++) {
+      s.release();
+      await Promise.resolve();
+    }
+    await Promise.all(waits);
+    expect(order).toEqual(["-1", "a1", "b1", "-2", "a2", "-3", "-4"]);
+  });
+});
+
 describe("Semaphore with a long queue", () => {
   it("grants thousands of waiters in order", async () => {
     const s = new Semaphore(1);

@@ -123,4 +123,26 @@ describe("withStartRetry", () => {
     await c.deadLetter!.write({ record: { id: "x" } } as never);
     expect(sinks[0]!.entries).toHaveLength(1);
   });
+
+  it("forwards pauseKey and resumeKey, and pauses the keys again on a fresh instance", async () => {
+    const keys: string[] = [];
+    const { made, create } = factory(1);
+    const keyed = () =>
+      Object.assign(create(), {
+        pauseKey: (k: string) => keys.push(`pause ${made.length} ${k}`),
+        resumeKey: (k: string) => keys.push(`resume ${made.length} ${k}`),
+      });
+    const c = withStartRetry(keyed, { firstDelayMs: 1000 });
+    expect(typeof c.pauseKey).toBe("function");
+    await c.start(ctx());
+    c.pauseKey!("a");
+    c.pauseKey!("b");
+    c.resumeKey!("b");
+    expect(keys).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(keys).toEqual(["pause 2 a"]);
+    c.resumeKey!("a");
+    expect(keys).toEqual(["pause 2 a", "resume 2 a"]);
+    expect(typeof withStartRetry(() => new FakeConnector()).pauseKey).toBe("undefined");
+  });
 });
