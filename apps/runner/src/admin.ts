@@ -15,6 +15,8 @@ export async function startAdmin(options: {
   registry: Registry;
   connectors: () => readonly Connector[];
   ready: () => boolean;
+  /** More fields for /readyz's body. */
+  details?: () => Record<string, unknown>;
 }): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -27,7 +29,11 @@ export async function startAdmin(options: {
     if (path === "/readyz") {
       const connectors = Object.fromEntries(options.connectors().map((c) => [c.name, c.health()]));
       const ready = options.ready() && Object.values(connectors).every((h) => h.connected);
-      return send(ready ? 200 : 503, { status: ready ? "ready" : "not ready", connectors });
+      return send(ready ? 200 : 503, {
+        status: ready ? "ready" : "not ready",
+        connectors,
+        ...options.details?.(),
+      });
     }
     if (path === "/metrics") {
       options.registry

@@ -1,4 +1,4 @@
-import { deadLetterSchema, limitsSchema, routeSchema } from "@fgconnect/core";
+import { coordinationSchema, deadLetterSchema, limitsSchema, routeSchema } from "@fgconnect/core";
 import { z } from "zod";
 import { connectorConfigSchema } from "../connectors.js";
 
@@ -125,6 +125,7 @@ export const configSchema = z
       fsync: true,
     }),
     limits: limitsSchema.prefault({}),
+    coordination: coordinationSchema.optional(),
     admin: z
       .object({
         enabled: z.boolean().default(true).describe("Serve /healthz, /readyz and /metrics."),
@@ -185,6 +186,7 @@ export const configSchema = z
         });
       }
     });
+    if (config.coordination) checkSharedState(config.connectors ?? {}, ctx);
     const fg = config.functiongraph;
     if (!config.emulator && !fg.endpoint && !fg.region) {
       ctx.addIssue({
@@ -204,3 +206,30 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+const DEFAULT_CRON_STATE_FILE = ".fgconnect/cron-state.json";
+
+/** With replicas, state that only one machine can see would split them: refused. */
+function checkSharedState(
+  connectors: Record<string, z.output<typeof connectorConfigSchema>>,
+  ctx: z.core.$RefinementCtx,
+): void {
+  for (const [name, c] of Object.entries(connectors)) {
+    if (c.type === "cron" && c.stateFile !== DEFAULT_CRON_STATE_FILE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["connectors", name, "stateFile"],
+        message:
+          "with coordination the cron state is kept in the coordination store, shared by the replicas; remove stateFile",
+      });
+    }
+    if (c.type === "s3" && c.mode === "poll" && c.checkpoint.store === "file") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["connectors", name, "checkpoint", "store"],
+        message:
+          "with coordination a local checkpoint file is seen by one replica only; set checkpoint.store: bucket",
+      });
+    }
+  }
+}
