@@ -13,6 +13,7 @@ export default defineConfig({
       "./mqtt",
       "./s3",
       "./chaos",
+      "./coordination",
     ],
   },
 });

@@ -20,6 +20,8 @@ export async function startAdmin(options: {
   ready: () => boolean;
   /** The dead-letter sink: not ready while it cannot be written. */
   deadLetter?: () => { ok: boolean; reason?: string };
+  /** More fields for /readyz's body. */
+  details?: () => Record<string, unknown>;
 }): Promise<AdminServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -40,6 +42,7 @@ export async function startAdmin(options: {
         status: ready ? "ready" : "not ready",
         connectors,
         ...(deadLetter ? { deadLetter } : {}),
+        ...options.details?.(),
       });
     }
     if (path === "/metrics") {

@@ -1,5 +1,7 @@
 import {
   type Connector,
+  type Coordinator,
+  createCoordinator,
   createEngine,
   type Engine,
   type Invoker,
@@ -10,6 +12,8 @@ import type { Logger } from "pino";
 import { type AdminServer, startAdmin } from "./admin.js";
 import type { Config } from "./config/schema.js";
 import { createConnector } from "./connectors.js";
+import { leasedConnector, needsLease } from "./coordination.js";
+import { registerCoordinationMetrics } from "./coordination-metrics.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { loggingInvoker } from "./invocation-log.js";
 import { createMetrics } from "./metrics.js";
@@ -53,17 +57,36 @@ export async function startDaemon(
     // A source that cannot be reached at start is retried in the background (readyz says why).
     const connectorLog = logger.child({ component: "connector" });
     const replica = replicaId();
+    const services = (name: string) => ({
+      logger: connectorLog.child({ connector: name }),
+      replicaId: replica,
+    });
+    let coordinator: Coordinator | undefined;
+    if (config.coordination) {
+      coordinator = createCoordinator(config.coordination, {
+        logger: logger.child({ component: "coordination" }),
+      });
+      closers.push(() => coordinator!.close());
+      logger.info(
+        { engine: coordinator.engine, url: coordinator.location, holder: coordinator.holder },
+        "coordination: cron and bucket polling act only under a lease",
+      );
+    }
     const connectors: Connector[] = Object.entries(config.connectors).map(([name, c]) =>
-      withStartRetry(
-        () =>
-          createConnector(name, c, {
-            logger: connectorLog.child({ connector: name }),
-            replicaId: replica,
+      coordinator && needsLease(c)
+        ? leasedConnector(name, c, coordinator, connectorLog, services(name))
+        : withStartRetry(() => createConnector(name, c, services(name)), {
+            logger: connectorLog,
           }),
-        { logger: connectorLog },
-      ),
     );
+    const uncoordinated = Object.entries(config.connectors).filter(([, c]) => needsLease(c));
+    if (!coordinator && uncoordinated.length > 0)
+      logger.info(
+        { connectors: uncoordinated.map(([name]) => name) },
+        "no coordination section: cron and bucket polling are not coordinated; run one replica, or add `coordination`",
+      );
     const { registry, hooks } = createMetrics(() => connectors);
+    if (coordinator) registerCoordinationMetrics(registry, coordinator);
     const invoker: Invoker = config.log.invocations ? loggingInvoker(client, logger) : client;
     const engine = createEngine({
       invoker,
@@ -84,6 +107,7 @@ export async function startDaemon(
         connectors: () => connectors,
         ready: () => engine.health().state === "running",
         deadLetter: () => engine.health().deadLetter,
+        details: coordinator && (() => coordinationStatus(coordinator!)),
       });
       admin = server;
       closers.push(() => server.close());
@@ -130,4 +154,15 @@ export async function startDaemon(
     await closeAll();
     throw err;
   }
+}
+
+/** What /readyz shows of coordination: the engine's health and which leases this replica holds. */
+function coordinationStatus(coordinator: Coordinator): Record<string, unknown> {
+  return {
+    coordination: {
+      engine: coordinator.engine,
+      ...coordinator.health(),
+      leases: Object.fromEntries(coordinator.leases().map((l) => [l.name, l.held])),
+    },
+  };
 }

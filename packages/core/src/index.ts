@@ -17,6 +17,7 @@ export { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from "./client/payload.js";
 export { SyncInvokeResult } from "./client/response.js";
 export * from "./client/types.js";
 export { type FunctionUrn, formatUrn, parseUrn, type UrnDefaults } from "./client/urn.js";
+export * from "./coordination/index.js";
 export {
   type ConnectorDefinition,
   type ConnectorDefinitionInput,

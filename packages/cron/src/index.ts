@@ -4,6 +4,7 @@ export { type CronOptions, cronOptionsSchema, type ResolvedCronOptions } from ".
 export { type Tick, type TimerEvent, timerEvent } from "./payload.js";
 export { InvalidScheduleError, parseSchedule, type Schedule } from "./schedule.js";
 export { CronConnector, type CronRecord } from "./source.js";
+export { type CronState, type CronStateStore, fileStateStore } from "./state.js";
 
 import { parseConnectorOptions } from "@fgconnect/core";
 import { cronConnector } from "./definition.js";

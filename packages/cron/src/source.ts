@@ -10,7 +10,7 @@ import { type MisfirePolicy, missedTicks } from "./misfire.js";
 import type { ResolvedCronOptions } from "./options.js";
 import { type TimerEvent, timerEvent } from "./payload.js";
 import { parseSchedule, type Schedule } from "./schedule.js";
-import { type CronState, loadState, saveState } from "./state.js";
+import { type CronState, type CronStateStore, fileStateStore } from "./state.js";
 
 /** A tick, as the engine sees it: its body is the timer event. */
 export interface CronRecord extends SourceRecord {
@@ -70,11 +70,12 @@ export class CronConnector implements Connector<CronRecord> {
     readonly name: string,
     private readonly options: ResolvedCronOptions,
     private readonly now: () => number = Date.now,
+    private readonly stateStore: CronStateStore = fileStateStore(options.stateFile),
   ) {}
 
   async start(ctx: ConnectorContext<CronRecord>): Promise<void> {
     this.ctx = ctx;
-    this.state = await loadState(this.options.stateFile);
+    this.state = await this.stateStore.load();
     const now = new Date(this.now());
     for (const s of this.options.schedules) {
       const last = this.state.lastFire[s.name];
@@ -251,13 +252,13 @@ export class CronConnector implements Connector<CronRecord> {
     this.state.lastFire[job.name] = scheduledAt.toISOString();
     // Writes are chained so the file only ever moves forward.
     this.saving = this.saving
-      .then(() => saveState(this.options.stateFile, this.state))
+      .then(() => this.stateStore.save(this.state))
       .then(
         () => {
           if (!this.saveFailing) return;
           this.saveFailing = false;
           this.ctx?.logger.info(
-            { connector: this.name, stateFile: this.options.stateFile },
+            { connector: this.name, state: this.stateStore.location },
             "cron state file written again",
           );
         },
@@ -268,7 +269,7 @@ export class CronConnector implements Connector<CronRecord> {
           this.ctx?.logger.warn(
             {
               connector: this.name,
-              stateFile: this.options.stateFile,
+              state: this.stateStore.location,
               err: err instanceof Error ? err.message : String(err),
               hint: "Make stateFile's directory writable; until then a restart may fire ticks already delivered again.",
             },

@@ -6,6 +6,21 @@ export interface CronState {
   lastFire: Record<string, string>;
 }
 
+/**
+ * Where the state is kept: a local file by default; with several replicas, a store they share
+ * whose writes are fenced by the lease, so only the current leader's ticks are recorded.
+ */
+export interface CronStateStore {
+  /** For messages: the file, or where the shared store is. */
+  readonly location: string;
+  load(): Promise<CronState>;
+  save(state: CronState): Promise<void>;
+}
+
+export function fileStateStore(path: string): CronStateStore {
+  return { location: path, load: () => loadState(path), save: (state) => saveState(path, state) };
+}
+
 export async function loadState(path: string): Promise<CronState> {
   let text: string;
   try {

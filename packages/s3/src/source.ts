@@ -62,6 +62,8 @@ const obsFormat: PayloadFormat<S3Record> = {
 export interface S3ConnectorDeps {
   bucket?: Bucket;
   now?: () => number;
+  /** Wraps the polling checkpoint store, e.g. to fence its commits with a lease. */
+  checkpointStore?: (store: CheckpointStore) => CheckpointStore;
 }
 
 export class S3Connector implements Connector<S3Record> {
@@ -107,6 +109,7 @@ export class S3Connector implements Connector<S3Record> {
         );
       }
     }
+    if (this.store && deps.checkpointStore) this.store = deps.checkpointStore(this.store);
     this.include = keyFilter(options, checkpointKey);
   }
 

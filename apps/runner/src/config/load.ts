@@ -6,6 +6,7 @@ import { type ConfigDocument, parseConfigText, pathKey } from "./document.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { checkFiles } from "./file-checks.js";
 import { checkFormats } from "./format-checks.js";
+import { checkSharedState } from "./shared-state-checks.js";
 import { rawObject } from "./raw.js";
 import { type Config, configSchema } from "./schema.js";
 import { isSecretPath } from "./secrets.js";
@@ -54,7 +55,10 @@ export function parseConfig(
     checkReferences(raw, report, urnDefaults);
     checkUrlCredentials(raw, report);
     checkFiles(raw, report);
-    if (result.success) checkFormats(result.data, report);
+    if (result.success) {
+      checkFormats(result.data, report);
+      checkSharedState(result.data, report);
+    }
   }
   if (issues.length > 0) throw new ConfigError(file, byLine(issues));
   return result.data!;

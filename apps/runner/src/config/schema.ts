@@ -1,4 +1,4 @@
-import { deadLetterSchema, limitsSchema, routeSchema } from "@fgconnect/core";
+import { coordinationSchema, deadLetterSchema, limitsSchema, routeSchema } from "@fgconnect/core";
 import { z } from "zod";
 import { connectorConfigSchema } from "../connectors.js";
 
@@ -129,6 +129,7 @@ export const configSchema = z
       fsync: true,
     }),
     limits: limitsSchema.prefault({}),
+    coordination: coordinationSchema.optional(),
     admin: z
       .object({
         enabled: z.boolean().default(true).describe("Serve /healthz, /readyz and /metrics."),

@@ -1,0 +1,21 @@
+export { type Coordinator, type CoordinatorDeps, createCoordinator } from "./coordinator.js";
+export type { AcquireResult, CoordinationDriver, CoordinationHealth } from "./driver.js";
+export { CoordinationError, LeaseLostError } from "./errors.js";
+export {
+  type Lease,
+  LeaseKeeper,
+  type LeaseKeeperOptions,
+  type LeaseTerm,
+  monotonicClock,
+} from "./lease.js";
+export {
+  type CoordinationOptions,
+  coordinationSchema,
+  type LeaseTimings,
+  leaseTimings,
+  type ResolvedCoordinationOptions,
+  redactUrl,
+} from "./options.js";
+export { PostgresDriver } from "./postgres.js";
+export { RedisDriver } from "./redis.js";
+export { type WithLeaseOptions, withLease } from "./with-lease.js";
