@@ -55,7 +55,9 @@ const variants = [
 describe("deploy/ agrees with the daemon", () => {
   for (const variant of variants) {
     describe(variant.name, () => {
-      const workload = manifests(variant.dir).find((m) => m.kind === variant.kind) as Workload;
+      const workload = manifests(variant.dir).find(
+        (m) => m.kind === variant.kind,
+      ) as unknown as Workload;
       const pod = workload.spec.template;
       const [container] = pod.spec.containers;
       const config = podConfig(join(variant.dir, "fgconnect.yaml"), container!);
