@@ -6,6 +6,7 @@ export default defineConfig({
     projects: [
       "./client",
       "./daemon",
+      "./deploy",
       "./engine",
       "./packaging",
       "./kafka",

@@ -30,15 +30,19 @@ export function workDir(prefix = "fgconnect-daemon-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Writes `config` (YAML or JSON text) into `dir` and starts the daemon on it, cwd = `dir`. */
+/**
+ * Writes `config` (YAML or JSON text) into `dir` and starts the daemon on it, cwd = `dir`.
+ * `cli` runs another build of the daemon (e.g. the standalone bundle) instead of the repo's.
+ */
 export function startDaemon(
   dir: string,
   config: string,
   env: NodeJS.ProcessEnv = {},
+  cli = CLI,
 ): DaemonProcess {
   const file = join(dir, "fgconnect.yaml");
   writeFileSync(file, config);
-  const child = spawn(process.execPath, [CLI, "run", "-c", file], {
+  const child = spawn(process.execPath, [cli, "run", "-c", file], {
     cwd: dir,
     env: { PATH: process.env.PATH, FGCONNECT_LOG_LEVEL: "debug", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -83,7 +83,7 @@ describe("the fgconnect daemon with a Kafka connector", () => {
     const first = await daemon("one", topic, group);
     expect((await fetch(`${first.adminUrl}/readyz`)).status).toBe(200);
     await waitFor("lag in /metrics", async () =>
-      /fgconnect_source_lag\{source="orders",part="kill-[^"]+\/\d"\}/.test(
+      /fgconnect_source_lag_records\{source="orders",part="kill-[^"]+\/\d"\}/.test(
         await (await fetch(`${first.adminUrl}/metrics`)).text(),
       ),
     );

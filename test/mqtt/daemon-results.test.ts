@@ -113,7 +113,10 @@ describe("the fgconnect daemon's MQTT request/response and dead-letter topic", (
     await vi.waitFor(
       async () =>
         expect(
-          await metric(daemon.adminUrl, /fgconnect_source_lag\{source="mq",part=""\} (\d+)/),
+          await metric(
+            daemon.adminUrl,
+            /fgconnect_source_lag_records\{source="mq",part=""\} (\d+)/,
+          ),
         ).toBe(0),
       { timeout: 10_000, interval: 50 },
     );
@@ -183,7 +186,10 @@ describe("the fgconnect daemon's MQTT request/response and dead-letter topic", (
     await vi.waitFor(
       async () =>
         expect(
-          await metric(daemon.adminUrl, /fgconnect_source_lag\{source="mq",part=""\} (\d+)/),
+          await metric(
+            daemon.adminUrl,
+            /fgconnect_source_lag_records\{source="mq",part=""\} (\d+)/,
+          ),
         ).toBe(0),
       { timeout: 10_000, interval: 50 },
     );

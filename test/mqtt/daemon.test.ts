@@ -88,7 +88,7 @@ describe("the fgconnect daemon with an mqtt connector", () => {
     const metrics = await (await fetch(`${daemon.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/fgconnect_records_received_total\{source="mq"\} \d+/);
     expect(metrics).toMatch(/fgconnect_records_delivered_total\{[^}]*\} \d+/);
-    expect(metrics).toMatch(/fgconnect_source_lag\{source="mq",part=""\} \d+/);
+    expect(metrics).toMatch(/fgconnect_source_lag_records\{source="mq",part=""\} \d+/);
     expect(metrics).toMatch(/fgconnect_connector_up\{connector="mq",type="mqtt"\} 1/);
     expect(await daemon.kill("SIGTERM")).toBe(0);
     await pub.endAsync();

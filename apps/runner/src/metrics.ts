@@ -1,5 +1,8 @@
+import { createRequire } from "node:module";
 import type { Connector, EngineMetrics } from "@fgconnect/core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
 /** Prometheus metrics for the engine's hooks and the connectors' health and lag. */
 export function createMetrics(connectors: () => readonly Connector[]): {
@@ -7,7 +10,15 @@ export function createMetrics(connectors: () => readonly Connector[]): {
   hooks: EngineMetrics;
 } {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "fgconnect_" });
+  // Standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds…), unprefixed,
+  // so stock Node.js dashboards work as they are.
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: "fgconnect_build_info",
+    help: "Always 1; the running fgconnect version and Node.js version as labels.",
+    labelNames: ["version", "node"],
+    registers: [registry],
+  }).set({ version, node: process.version }, 1);
   const delivery = ["route", "function", "mode"] as const;
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter({ name, help, labelNames, registers: [registry] });
@@ -90,7 +101,7 @@ export function createMetrics(connectors: () => readonly Connector[]): {
     },
   });
   new Gauge({
-    name: "fgconnect_source_lag",
+    name: "fgconnect_source_lag_records",
     help: "Records waiting at the source, where the source knows (per partition, topic or prefix).",
     labelNames: ["source", "part"],
     registers: [registry],
