@@ -38,4 +38,6 @@ if (run.error) {
   process.exit(1);
 }
 if (run.status !== 0) process.exit(run.status ?? 1);
-console.log(`bundle written to ${target}; run it with: node ${target}/bin/fgconnect.js run -c <config>`);
+console.log(
+  `bundle written to ${target}; run it with: node ${target}/bin/fgconnect.js run -c <config>`,
+);

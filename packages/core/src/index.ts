@@ -17,7 +17,6 @@ export { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from "./client/payload.js";
 export { SyncInvokeResult } from "./client/response.js";
 export * from "./client/types.js";
 export { type FunctionUrn, formatUrn, parseUrn, type UrnDefaults } from "./client/urn.js";
-export * from "./coordination/index.js";
 export {
   type ConnectorDefinition,
   type ConnectorDefinitionInput,
@@ -31,5 +30,6 @@ export {
   parseConnectorOptions,
 } from "./connector-definition.js";
 export { renderOptionsDoc } from "./connector-docs.js";
+export * from "./coordination/index.js";
 export * from "./engine/index.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";

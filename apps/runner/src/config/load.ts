@@ -6,10 +6,10 @@ import { type ConfigDocument, parseConfigText, pathKey } from "./document.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { checkFiles } from "./file-checks.js";
 import { checkFormats } from "./format-checks.js";
-import { checkSharedState } from "./shared-state-checks.js";
 import { rawObject } from "./raw.js";
 import { type Config, configSchema } from "./schema.js";
 import { isSecretPath } from "./secrets.js";
+import { checkSharedState } from "./shared-state-checks.js";
 import { checkUrlCredentials } from "./url-credentials.js";
 
 /** Reads, interpolates and validates a config file; throws ConfigError listing every problem. */
