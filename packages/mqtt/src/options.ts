@@ -180,7 +180,7 @@ export const mqttOptionsSchema = z
       .max(65_535)
       .default(1000)
       .describe(
-        "MQTT 5: QoS 1/2 messages the broker may send before earlier ones are acknowledged (acknowledgement waits for delivery). For MQTT 3.1.1 the broker's own limit applies (Mosquitto: max_inflight_messages).",
+        "QoS 1/2 messages being delivered at once: MQTT 5 asks the broker to send no more before earlier ones are acknowledged (acknowledgement waits for delivery); what a broker sends past it anyway (Mosquitto does while draining a backlog, and under MQTT 3.1.1 its own max_inflight_messages applies) waits in memory, unacknowledged, so a crash repeats at most this many delivered messages.",
       ),
     ordering: z
       .enum(["topic", "none"])

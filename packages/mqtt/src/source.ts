@@ -109,6 +109,9 @@ export class MqttConnector implements Connector<MqttRecord> {
   private dropReason?: string;
   private lostAt = 0;
   private seq = 0;
+  /** QoS 1/2 messages handed to the engine and not yet settled: at most `receiveMaximum`. */
+  private windowUsed = 0;
+  private readonly waiting: { record: MqttRecord; held: Held }[] = [];
 
   constructor(
     readonly name: string,
@@ -202,6 +205,8 @@ export class MqttConnector implements Connector<MqttRecord> {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    // Never delivered: left unacknowledged, so the broker sends them again.
+    for (const w of this.waiting.splice(0)) this.gate?.settle(w.held, "abandoned");
     this.pubacks.flush();
     const client = this.client;
     if (!client) return;
@@ -384,11 +389,30 @@ export class MqttConnector implements Connector<MqttRecord> {
     const message = toMessage(packet, topic, payload, qos);
     const record = this.toRecord(message);
     this.stats.received += 1;
+    // Mosquitto overshoots the receive maximum while it drains a backlog: what it sends past
+    // the window waits here, unacknowledged and not yet delivered, so a crash repeats at most
+    // a window of messages the function already had.
+    if (held && (this.waiting.length > 0 || this.windowUsed >= this.options.receiveMaximum)) {
+      this.waiting.push({ record, held });
+      return;
+    }
+    this.deliver(ctx, record, held);
+  }
+
+  private deliver(ctx: ConnectorContext<MqttRecord>, record: MqttRecord, held?: Held): void {
     this.stats.inFlight += 1;
+    if (held) this.windowUsed += 1;
     void ctx.push(record).then((outcome: RecordOutcome) => {
       this.stats.inFlight -= 1;
       if (outcome !== "abandoned") this.stats.acknowledged += 1;
-      if (held) this.gate?.settle(held, outcome);
+      if (held) {
+        this.windowUsed -= 1;
+        this.gate?.settle(held, outcome);
+      }
+      while (this.waiting.length > 0 && this.windowUsed < this.options.receiveMaximum) {
+        const next = this.waiting.shift()!;
+        this.deliver(ctx, next.record, next.held);
+      }
     });
   }
 
