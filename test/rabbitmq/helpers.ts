@@ -114,16 +114,17 @@ export async function stopDaemon(daemon: DaemonProcess, signal: NodeJS.Signals =
 
 /** Closes, server side, the connections whose client-given name is `name` (only ours). */
 export async function closeConnectionsNamed(name: string): Promise<number> {
+  // The tab-separated listing gives pids in the form close_connection takes (<rabbit@host.1.2.3>).
   const { stdout } = await run("rabbitmqctl", [
     "list_connections",
     "pid",
     "client_properties",
-    "--formatter",
-    "json",
     "--quiet",
   ]);
-  const rows = JSON.parse(stdout) as { pid: string; client_properties: unknown[] }[];
-  const ours = rows.filter((r) => JSON.stringify(r.client_properties).includes(`"${name}"`));
-  for (const r of ours) await run("rabbitmqctl", ["close_connection", r.pid, "closed by the test"]);
-  return ours.length;
+  const pids = stdout
+    .split("\n")
+    .filter((line) => line.includes(`"${name}"`))
+    .map((line) => line.split("\t")[0]!);
+  for (const pid of pids) await run("rabbitmqctl", ["close_connection", pid, "closed by the test"]);
+  return pids.length;
 }

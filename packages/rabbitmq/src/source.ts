@@ -242,7 +242,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
       this.lastError = this.dropReason;
       this.ctx?.logger.debug({ connector: this.name, err }, "rabbitmq connection error");
     });
-    model.on("close", () => this.onLost(model));
+    model.on("close", (err?: Error) => this.onLost(model, err));
     try {
       const channel = await model.createChannel();
       channel.on("error", (err: Error) => {
@@ -375,8 +375,9 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     }
   }
 
-  private onLost(model: ChannelModel): void {
+  private onLost(model: ChannelModel, err?: Error): void {
     if (model !== this.model) return;
+    if (err) this.dropReason = reasonOf(err);
     this.model = undefined;
     this.channel = undefined;
     this.lagChannel = undefined;

@@ -1,0 +1,105 @@
+import type { ChannelModel } from "amqplib";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { DaemonProcess } from "../harness/daemon.js";
+import {
+  admin,
+  closeConnectionsNamed,
+  config,
+  daemonDir,
+  publish,
+  range,
+  received,
+  startIn,
+  stopDaemon,
+  uniqueName,
+} from "./helpers.js";
+
+let model: ChannelModel;
+const queues: string[] = [];
+const daemons: DaemonProcess[] = [];
+
+beforeAll(async () => {
+  model = await admin();
+});
+afterAll(async () => {
+  await Promise.all(daemons.map((d) => stopDaemon(d, "SIGKILL")));
+  const ch = await model.createChannel();
+  for (const q of queues) await ch.deleteQueue(q);
+  await model.close();
+});
+
+function tally(ids: number[]): { distinct: number; duplicates: number } {
+  const distinct = new Set(ids).size;
+  return { distinct, duplicates: ids.length - distinct };
+}
+
+describe("faults", () => {
+  it("loses nothing when the daemon is SIGKILLed mid-stream and restarted", async () => {
+    const queue = uniqueName("kill");
+    queues.push(queue);
+    const prefetch = 100;
+    const n = 3000;
+    const dir = daemonDir();
+    const text = config({ queues: [queue], declare: true, prefetch });
+    const first = await startIn(dir, text);
+    daemons.push(first);
+    await publish(model, queue, range(0, n));
+    await vi.waitFor(() => expect(received(dir).length).toBeGreaterThanOrEqual(500), {
+      timeout: 30_000,
+      interval: 20,
+    });
+    await stopDaemon(first, "SIGKILL");
+    const atKill = received(dir).length;
+    const second = await startIn(dir, text);
+    daemons.push(second);
+    await vi.waitFor(() => expect(tally(received(dir)).distinct).toBe(n), {
+      timeout: 60_000,
+      interval: 200,
+    });
+    const counts = tally(received(dir));
+    console.log(
+      `SIGKILL: ${atKill} received before the kill, ${counts.duplicates} duplicate(s) of ${n}`,
+    );
+    expect(counts.duplicates).toBeLessThanOrEqual(prefetch);
+    expect(await stopDaemon(second)).toBe(0);
+  });
+
+  it("reconnects by itself when the broker closes its connection, losing nothing, with one warning", async () => {
+    const queue = uniqueName("closed");
+    queues.push(queue);
+    const connectionName = uniqueName("conn");
+    const n = 3000;
+    const dir = daemonDir();
+    const daemon = await startIn(
+      dir,
+      config({
+        queues: [queue],
+        declare: true,
+        connectionName,
+        reconnect: { minDelayMs: 200, maxDelayMs: 2000 },
+      }),
+    );
+    daemons.push(daemon);
+    await publish(model, queue, range(0, n));
+    await vi.waitFor(() => expect(received(dir).length).toBeGreaterThanOrEqual(300), {
+      timeout: 30_000,
+      interval: 20,
+    });
+    expect(await closeConnectionsNamed(connectionName)).toBe(1);
+    await daemon.waitFor((l) => l.msg === "rabbitmq connection restored", 30_000);
+    await vi.waitFor(() => expect(tally(received(dir)).distinct).toBe(n), {
+      timeout: 60_000,
+      interval: 200,
+    });
+    const warnings = daemon.lines.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      msg: expect.stringContaining("rabbitmq connection lost"),
+      reason: expect.stringContaining("closed by the test"),
+    });
+    expect(JSON.stringify(daemon.lines)).not.toMatch(/"stack"|guest:guest/);
+    const health = await fetch(`${daemon.adminUrl}/readyz`);
+    expect(await health.json()).toMatchObject({ connectors: { mq: { connected: true } } });
+    expect(await stopDaemon(daemon)).toBe(0);
+  });
+});
