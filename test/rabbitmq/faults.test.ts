@@ -38,7 +38,7 @@ describe("faults", () => {
     const queue = uniqueName("kill");
     queues.push(queue);
     const prefetch = 100;
-    const n = 3000;
+    const n = 2000;
     const dir = daemonDir();
     const text = config({ queues: [queue], declare: true, prefetch });
     const first = await startIn(dir, text);
@@ -68,7 +68,7 @@ describe("faults", () => {
     const queue = uniqueName("closed");
     queues.push(queue);
     const connectionName = uniqueName("conn");
-    const n = 3000;
+    const n = 2000;
     const dir = daemonDir();
     const daemon = await startIn(
       dir,
