@@ -48,6 +48,8 @@ const out = join(import.meta.dirname, "..", "received.log");
 export async function handler(event) {
   const bodies = event.records.flatMap((r) => r.messages.map((m) => JSON.parse(m)));
   if (bodies.some((b) => b.fail)) throw new Error("this message is refused");
+  const slowMs = Math.max(0, ...bodies.map((b) => b.slowMs ?? 0));
+  if (slowMs) await new Promise((r) => setTimeout(r, slowMs));
   appendFileSync(out, bodies.map((b) => b.i + "\\n").join(""));
   return { ok: true };
 }
