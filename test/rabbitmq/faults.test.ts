@@ -64,6 +64,30 @@ describe("faults", () => {
     expect(await stopDaemon(second)).toBe(0);
   });
 
+  it("acknowledges everything delivered before a graceful stop (SIGTERM): nothing comes back", async () => {
+    const queue = uniqueName("graceful");
+    queues.push(queue);
+    const n = 300;
+    const dir = daemonDir();
+    const text = config(
+      { queues: [queue], declare: true, prefetch: 50 },
+      { batch: { maxRecords: 10 } },
+    );
+    const daemon = await startIn(dir, text);
+    daemons.push(daemon);
+    await publish(model, queue, range(0, n), () => ({ slowMs: 100 }));
+    await vi.waitFor(() => expect(received(dir).length).toBeGreaterThanOrEqual(50), {
+      timeout: 30_000,
+      interval: 20,
+    });
+    expect(await stopDaemon(daemon)).toBe(0);
+    const delivered = received(dir);
+    expect(tally(delivered).duplicates).toBe(0);
+    const ch = await model.createChannel();
+    expect((await ch.checkQueue(queue)).messageCount).toBe(n - delivered.length);
+    await ch.close();
+  });
+
   it("gives back what it could not deliver when stopped (SIGTERM), and the next daemon delivers it", async () => {
     const queue = uniqueName("term");
     queues.push(queue);

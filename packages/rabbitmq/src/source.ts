@@ -182,8 +182,12 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     this.pending.clear();
     if (!model) return;
     let timer: NodeJS.Timeout | undefined;
+    // Closing the channel first flushes its acknowledgements: they are written in order with
+    // channel.close, whereas connection.close could overtake them.
     await Promise.race([
-      model.close().catch(() => {}),
+      (channel ? channel.close().catch(() => {}) : Promise.resolve()).then(() =>
+        model.close().catch(() => {}),
+      ),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, STOP_GRACE_MS);
       }),
