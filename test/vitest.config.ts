@@ -12,6 +12,7 @@ export default defineConfig({
       "./kafka",
       "./kafka-4",
       "./mqtt",
+      "./rabbitmq",
       "./s3",
       "./chaos",
       "./coordination",

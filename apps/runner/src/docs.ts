@@ -6,6 +6,7 @@ const PACKAGES: Record<string, { dir: string; name: string }> = {
   cron: { dir: "packages/cron", name: "@fgconnect/cron" },
   kafka: { dir: "packages/kafka", name: "@fgconnect/kafka" },
   mqtt: { dir: "packages/mqtt", name: "@fgconnect/mqtt" },
+  rabbitmq: { dir: "packages/rabbitmq", name: "@fgconnect/rabbitmq" },
   s3: { dir: "packages/s3", name: "@fgconnect/s3" },
 };
 

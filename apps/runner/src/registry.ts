@@ -2,6 +2,7 @@ import type { Connector, ConnectorDefinition, ConnectorServices } from "@fgconne
 import { cronConnector } from "@fgconnect/cron";
 import { kafkaConnector } from "@fgconnect/kafka";
 import { mqttConnector } from "@fgconnect/mqtt";
+import { rabbitmqConnector } from "@fgconnect/rabbitmq";
 import { s3Connector } from "@fgconnect/s3";
 import { z } from "zod";
 
@@ -10,6 +11,7 @@ export const builtInConnectors: readonly ConnectorDefinition[] = [
   cronConnector,
   kafkaConnector,
   mqttConnector,
+  rabbitmqConnector,
   s3Connector,
 ];
 

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { Coordinator } from "@fgconnect/core";
+import { registerCoordinationMetrics } from "../src/coordination-metrics.js";
 import { createMetrics } from "../src/metrics.js";
 
 const dashboard = JSON.parse(
@@ -15,6 +17,13 @@ function seriesIn(expr: string): string[] {
 describe("the Grafana dashboard in deploy/", () => {
   it("queries only metrics the daemon exports", async () => {
     const { registry } = createMetrics(() => []);
+    // A replica with `coordination` also exports the lease metrics.
+    const coordinator = {
+      engine: "redis",
+      leases: () => [],
+      health: () => ({ connected: true }),
+    } as unknown as Coordinator;
+    registerCoordinationMetrics(registry, coordinator);
     const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
     const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => seriesIn(t.expr)));
     expect(used.length).toBeGreaterThan(10);
