@@ -3,6 +3,15 @@ import { defineConfig } from "vitest/config";
 // One project per area, each with its own servers (globalSetup) and timeouts.
 export default defineConfig({
   test: {
-    projects: ["./client", "./daemon", "./packaging", "./kafka", "./kafka-4", "./mqtt", "./s3"],
+    projects: [
+      "./client",
+      "./daemon",
+      "./packaging",
+      "./kafka",
+      "./kafka-4",
+      "./mqtt",
+      "./s3",
+      "./http",
+    ],
   },
 });
