@@ -40,6 +40,10 @@ beforeAll(async () => {
         asyncEvents.push(event as ApigEvent);
         return null;
       },
+      slow: async () => {
+        await new Promise((r) => setTimeout(r, 3_000));
+        return { statusCode: 200, body: "late" };
+      },
       broken: async () => {
         throw new Error("cannot handle this order");
       },
@@ -70,6 +74,10 @@ beforeAll(async () => {
           { name: "orphan", method: "GET", path: "/orphan" },
         ],
       },
+      hasty: {
+        requestTimeoutMs: 500,
+        routes: [{ name: "slow", method: "GET", path: "/slow" }],
+      },
       keyed: {
         auth: { type: "api-key", keys: [API_KEY] },
         routes: [{ name: "keyed", method: "POST", path: "/echo/{id}/items/{item}" }],
@@ -88,6 +96,7 @@ beforeAll(async () => {
       on("api", "broken", "broken", {
         delivery: { maxAttempts: 1, onFunctionError: "dead-letter" },
       }),
+      on("hasty", "slow", "slow"),
       on("keyed", "keyed", "echo"),
       on("signed", "signed", "echo"),
     ],
@@ -214,6 +223,12 @@ describe("an HTTP request through the daemon", () => {
     });
     expect(res.status).toBe(413);
     expect((res.json() as { error_code: string }).error_code).toBe("FSS.0413");
+  });
+
+  it("answers 504 when the function does not answer within requestTimeoutMs", async () => {
+    const res = await call(`${d.urls.hasty}/slow`);
+    expect(res.status).toBe(504);
+    expect((res.json() as { error_code: string }).error_code).toBe("FSS.0504");
   });
 });
 
