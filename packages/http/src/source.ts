@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import cors from "@fastify/cors";
 import type {
+  AsyncInvokeResult,
   Connector,
   ConnectorContext,
   ConnectorHealth,
@@ -31,6 +32,8 @@ interface Delivery {
   mode?: InvocationMode;
   /** The first sync result. */
   result?: InvokeResult;
+  /** FunctionGraph's request id for the first accepted async invocation. */
+  requestId?: string;
 }
 
 /**
@@ -265,6 +268,17 @@ export class HttpConnector implements Connector<HttpRecord> {
     }
   }
 
+  async onAccepted(
+    records: readonly HttpRecord[],
+    result: AsyncInvokeResult,
+    _info: FormatInfo,
+  ): Promise<void> {
+    for (const r of records) {
+      const d = this.#deliveries.get(r.id);
+      if (d) d.requestId ??= result.requestId;
+    }
+  }
+
   pause(): void {
     this.#paused = true;
   }
@@ -336,7 +350,8 @@ function answerFor(
         return {
           statusCode: 202,
           headers: { "content-type": "application/json" },
-          body: Buffer.from(JSON.stringify({ request_id: id })),
+          // FunctionGraph's id; ours when its answer did not carry one.
+          body: Buffer.from(JSON.stringify({ request_id: delivery.requestId ?? id })),
         };
       return errorAnswer(404, "APIG.0101", "no function route takes this request", id);
     default:

@@ -120,7 +120,8 @@ export async function deliverBatch(
         const result = await deps.invoker.invoke(target.urn, payload, target.invokeOptions);
         if (route.onResult) await route.onResult(live.map(recordOf), result, target.context);
       } else {
-        await deps.invoker.invokeAsync(target.urn, payload, target.invokeOptions);
+        const accepted = await deps.invoker.invokeAsync(target.urn, payload, target.invokeOptions);
+        if (route.onAccepted) await route.onAccepted(live.map(recordOf), accepted, target.context);
       }
     } catch (error) {
       failure = { error };

@@ -1,4 +1,4 @@
-import type { InvokeResult } from "../client/types.js";
+import type { AsyncInvokeResult, InvokeResult } from "../client/types.js";
 import type {
   Connector,
   ConnectorContext,
@@ -72,6 +72,7 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
       };
     }
     if (!this.#current.onResult) this.onResult = undefined;
+    if (!this.#current.onAccepted) this.onAccepted = undefined;
     if (!this.#current.lag) this.lag = undefined;
   }
 
@@ -147,6 +148,12 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
     result,
     info,
   ) => this.#current.onResult!(records, result, info);
+
+  onAccepted?: (
+    records: readonly R[],
+    result: AsyncInvokeResult,
+    info: FormatInfo,
+  ) => Promise<void> = (records, result, info) => this.#current.onAccepted!(records, result, info);
 }
 
 function messageOf(error: unknown): string {
