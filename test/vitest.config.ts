@@ -16,6 +16,7 @@ export default defineConfig({
       "./s3",
       "./chaos",
       "./coordination",
+      "./http",
     ],
   },
 });

@@ -4,6 +4,7 @@ import { builtInConnectors } from "./registry.js";
 /** Where each built-in connector's package lives in the repository, and its npm name. */
 const PACKAGES: Record<string, { dir: string; name: string }> = {
   cron: { dir: "packages/cron", name: "@fgconnect/cron" },
+  http: { dir: "packages/http", name: "@fgconnect/http" },
   kafka: { dir: "packages/kafka", name: "@fgconnect/kafka" },
   mqtt: { dir: "packages/mqtt", name: "@fgconnect/mqtt" },
   rabbitmq: { dir: "packages/rabbitmq", name: "@fgconnect/rabbitmq" },

@@ -1,5 +1,6 @@
 import type { Connector, ConnectorDefinition, ConnectorServices } from "@fgconnect/core";
 import { cronConnector } from "@fgconnect/cron";
+import { httpConnector } from "@fgconnect/http";
 import { kafkaConnector } from "@fgconnect/kafka";
 import { mqttConnector } from "@fgconnect/mqtt";
 import { rabbitmqConnector } from "@fgconnect/rabbitmq";
@@ -9,6 +10,7 @@ import { z } from "zod";
 /** The connector types that ship with the daemon. */
 export const builtInConnectors: readonly ConnectorDefinition[] = [
   cronConnector,
+  httpConnector,
   kafkaConnector,
   mqttConnector,
   rabbitmqConnector,

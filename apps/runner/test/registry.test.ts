@@ -19,7 +19,7 @@ const tail = defineConnector({
 describe("the connector registry", () => {
   it("holds the built-in types, and a config's union is built from it", () => {
     const registry = new ConnectorRegistry();
-    expect(registry.types.sort()).toEqual(["cron", "kafka", "mqtt", "rabbitmq", "s3"]);
+    expect(registry.types.sort()).toEqual(["cron", "http", "kafka", "mqtt", "rabbitmq", "s3"]);
     registry.add(tail, "fgconnect-plugin-tail");
     const schema = registry.configSchema();
     expect(schema.parse({ type: "tail", path: "/var/log/x" })).toEqual({

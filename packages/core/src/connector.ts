@@ -6,7 +6,7 @@
  * `delivered` or `dead-lettered`. It never calls FunctionGraph, and the engine never imports a
  * connector: they meet only through these types.
  */
-import type { InvokeResult } from "./client/types.js";
+import type { AsyncInvokeResult, InvokeResult } from "./client/types.js";
 import type { DeadLetterSink } from "./engine/dead-letter.js";
 import type { Logger } from "./engine/logger.js";
 
@@ -152,4 +152,10 @@ export interface Connector<R extends SourceRecord = SourceRecord> {
    * attempt, which the route's delivery policy retries like any other failure.
    */
   onResult?(records: readonly R[], result: InvokeResult, info: FormatInfo): Promise<void>;
+  /**
+   * Called when FunctionGraph accepted an async invocation of `records`, before they count as
+   * delivered: lets a source hand the request id back (an HTTP caller's 202). Same failure
+   * rules as `onResult`.
+   */
+  onAccepted?(records: readonly R[], result: AsyncInvokeResult, info: FormatInfo): Promise<void>;
 }

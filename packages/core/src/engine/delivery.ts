@@ -174,7 +174,8 @@ async function deliverRecords(
           if (failed) error = new BatchItemFailedError(result.requestId);
         }
       } else {
-        await deps.invoker.invokeAsync(target.urn, payload, target.invokeOptions);
+        const accepted = await deps.invoker.invokeAsync(target.urn, payload, target.invokeOptions);
+        if (route.onAccepted) await route.onAccepted(live.map(recordOf), accepted, target.context);
       }
     } catch (thrown) {
       error = thrown ?? new Error("invocation failed without an error");

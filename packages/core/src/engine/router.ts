@@ -28,6 +28,8 @@ export interface ResolvedRoute {
   readonly deadLetter: DeadLetterSink | undefined;
   /** The connector's hook for a sync invocation's result, bound; see Connector.onResult. */
   readonly onResult: Connector["onResult"];
+  /** The connector's hook for an accepted async invocation, bound; see Connector.onAccepted. */
+  readonly onAccepted: Connector["onAccepted"];
 }
 
 /** A route, connector set or limit that cannot work; thrown by createEngine. */
@@ -87,6 +89,7 @@ export function resolveRoutes(
       matches: route.filter ? compileFilter(route.filter, ["filter"]) : undefined,
       deadLetter: connector.deadLetter,
       onResult: connector.onResult?.bind(connector),
+      onAccepted: connector.onAccepted?.bind(connector),
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { InvokeResult } from "../client/types.js";
+import type { AsyncInvokeResult, InvokeResult } from "../client/types.js";
 import type {
   Connector,
   ConnectorContext,
@@ -77,6 +77,7 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
       this.pauseKey = undefined;
       this.resumeKey = undefined;
     }
+    if (!this.#current.onAccepted) this.onAccepted = undefined;
     if (!this.#current.lag) this.lag = undefined;
   }
 
@@ -164,6 +165,12 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
     result,
     info,
   ) => this.#current.onResult!(records, result, info);
+
+  onAccepted?: (
+    records: readonly R[],
+    result: AsyncInvokeResult,
+    info: FormatInfo,
+  ) => Promise<void> = (records, result, info) => this.#current.onAccepted!(records, result, info);
 }
 
 function messageOf(error: unknown): string {

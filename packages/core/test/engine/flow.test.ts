@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../src/client/errors.js";
-import type { InvokeResult } from "../../src/client/types.js";
+import type { AsyncInvokeResult, InvokeResult } from "../../src/client/types.js";
 import type { SourceRecord } from "../../src/connector.js";
 import { createEngine } from "../../src/engine/engine.js";
 import { EngineConfigError } from "../../src/engine/router.js";
@@ -335,6 +335,30 @@ describe("a connector's result hook", () => {
       ["q1", "ok"],
     ]);
     expect(connector.outcomes.get("q1")).toBe("delivered");
+    await engine.stop();
+  });
+});
+
+describe("a connector's accepted hook", () => {
+  it("gets the async request id before the records count as delivered", async () => {
+    const seen: string[][] = [];
+    const connector = Object.assign(new FakeConnector("accepts"), {
+      async onAccepted(records: readonly SourceRecord[], result: AsyncInvokeResult) {
+        expect(connector.outcomes.get(records[0]!.id)).toBeUndefined();
+        seen.push([...records.map((r) => r.id), String(result.requestId)]);
+      },
+    });
+    const engine = createEngine({
+      invoker: new FakeInvoker(),
+      connectors: [connector],
+      routes: [{ from: "accepts", to: ["fn"], mode: "async" }],
+      deadLetter: new MemorySink(),
+    });
+    await engine.start();
+    void connector.push(record("a1"));
+    await settle();
+    expect(seen).toEqual([["a1", "req"]]);
+    expect(connector.outcomes.get("a1")).toBe("delivered");
     await engine.stop();
   });
 });

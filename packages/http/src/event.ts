@@ -1,0 +1,71 @@
+import { isUtf8 } from "node:buffer";
+import type { SourceRecord } from "@fgconnect/core";
+
+/** FunctionGraph's APIG trigger event, as an APIG-triggered function receives it. */
+export interface ApigEvent {
+  /** The route's path pattern, e.g. `/orders/{id}`. */
+  resource: string;
+  path: string;
+  httpMethod: string;
+  headers: Record<string, string>;
+  queryStringParameters: Record<string, string>;
+  pathParameters: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+  requestContext: { apiId: string; requestId: string; stage: string; sourceIp: string };
+}
+
+/** One HTTP request as the engine sees it: the APIG event travels with the record. */
+export interface HttpRecord extends SourceRecord {
+  readonly event: ApigEvent;
+}
+
+export interface RequestParts {
+  method: string;
+  /** The path as requested, without the query string. */
+  path: string;
+  resource: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string | string[] | undefined>;
+  pathParameters: Record<string, string>;
+  body: Buffer | undefined;
+  sourceIp: string;
+  requestId: string;
+}
+
+export interface EventSettings {
+  apiId: string;
+  stage: string;
+  base64Body: "binary" | "always";
+}
+
+/** Repeated headers and query keys are joined with commas, as HTTP folds repeated headers. */
+function single(values: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(",") : v;
+  }
+  return out;
+}
+
+export function apigEvent(req: RequestParts, settings: EventSettings): ApigEvent {
+  const body = req.body ?? Buffer.alloc(0);
+  const base64 = settings.base64Body === "always" || !isUtf8(body);
+  return {
+    resource: req.resource,
+    path: req.path,
+    httpMethod: req.method,
+    headers: single(req.headers),
+    queryStringParameters: single(req.query),
+    pathParameters: req.pathParameters,
+    body: body.toString(base64 ? "base64" : "utf8"),
+    isBase64Encoded: base64,
+    requestContext: {
+      apiId: settings.apiId,
+      requestId: req.requestId,
+      stage: settings.stage,
+      sourceIp: req.sourceIp,
+    },
+  };
+}
