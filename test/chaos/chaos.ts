@@ -257,7 +257,21 @@ export class ChaosDaemon {
 
   /** Waits until `n` more distinct ids than now were delivered. */
   async progress(n: number, what = `${n} more ids`, timeoutMs?: number): Promise<void> {
-    const target = this.tally().distinct + n;
+    await this.beyond(this.tally().distinct, n, Number.POSITIVE_INFINITY, what, timeoutMs);
+  }
+
+  /**
+   * Waits until `n` more distinct ids than `from` were delivered, or all `available` were: a
+   * fast daemon may deliver what was just sent before the wait begins.
+   */
+  async beyond(
+    from: number,
+    n: number,
+    available: number,
+    what = `${n} more ids`,
+    timeoutMs?: number,
+  ): Promise<void> {
+    const target = Math.min(available, from + n);
     await this.until(what, () => this.tally().distinct >= target, timeoutMs);
   }
 

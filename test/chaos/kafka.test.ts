@@ -91,9 +91,10 @@ describe.each([MAIN_KAFKA_VERSION, COMPAT_KAFKA_VERSION])("Kafka %s", (version) 
     const atKills: { uncommitted: number; recent: number }[] = [];
     try {
       await send(600);
+      let mark = run.tally().distinct;
       await run.start();
       for (let i = 0; i < KILLS; i++) {
-        await run.progress(150);
+        await run.beyond(mark, 150, produced);
         if (i === 1) {
           // The broker goes away under a running daemon and comes back.
           await producer.disconnect();
@@ -104,9 +105,15 @@ describe.each([MAIN_KAFKA_VERSION, COMPAT_KAFKA_VERSION])("Kafka %s", (version) 
           run.mark("broker started");
           producer = kafka.producer();
           await producer.connect();
+          mark = run.tally().distinct;
           await send(200);
           // More than the engine's buffer held: records fetched after the daemon rejoined.
-          await run.progress(MAX_BUFFERED + 100, "deliveries after the broker restart");
+          await run.beyond(
+            mark,
+            MAX_BUFFERED + 100,
+            produced,
+            "deliveries after the broker restart",
+          );
         }
         await run.kill();
         const kill = run.kills.at(-1)!;
@@ -125,6 +132,7 @@ describe.each([MAIN_KAFKA_VERSION, COMPAT_KAFKA_VERSION])("Kafka %s", (version) 
           recent: uncommitted.filter((d) => d.at >= windowStart).length,
         });
         await send(200);
+        mark = run.tally().distinct;
         await run.start();
       }
       await run.until(`all ${produced} records`, () => run!.tally().distinct >= produced, 120_000);

@@ -73,18 +73,21 @@ describe("S3 bucket polling", () => {
     );
 
     await upload(120);
+    let mark = run.tally().distinct;
     await run.start();
     for (let i = 0; i < KILLS; i++) {
-      await run.progress(40);
+      await run.beyond(mark, 40, uploaded.length);
       if (i === 1) {
         run.mark("S3 restart");
         await server.restart();
         run.mark("S3 started");
+        mark = run.tally().distinct;
         await upload(40);
-        await run.progress(40, "deliveries after the S3 server restart");
+        await run.beyond(mark, 40, uploaded.length, "deliveries after the S3 server restart");
       }
       await run.kill();
       await upload(60);
+      mark = run.tally().distinct;
       await run.start();
       await upload(20);
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
 import type { Coordinator } from "@fgconnect/core";
+import { describe, expect, it } from "vitest";
 import { registerCoordinationMetrics } from "../src/coordination-metrics.js";
 import { createMetrics } from "../src/metrics.js";
 
