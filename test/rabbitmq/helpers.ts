@@ -7,6 +7,7 @@ import amqplib, { type ChannelModel } from "amqplib";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
 
 export const BROKER_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const DAEMON_URL = "amqp://127.0.0.1:5672";
 
 const run = promisify(execFile);
 
@@ -69,7 +70,10 @@ export function config(
 ): string {
   return JSON.stringify({
     emulator: { functions: "./functions" },
-    connectors: { mq: { type: "rabbitmq", url: BROKER_URL, ...connector } },
+    connectors: {
+      // The daemon refuses credentials inside a URL: they go in their own options.
+      mq: { type: "rabbitmq", url: DAEMON_URL, username: "guest", password: "guest", ...connector },
+    },
     routes: [
       {
         from: "mq",
