@@ -23,7 +23,20 @@ export async function setup(project: TestProject): Promise<void> {
     throw failed.reason;
   }
   const [proxy, mock] = servers as [S3Server, S3Server];
-  const info = ({ stop: _stop, ...rest }: S3Server): S3ServerInfo => rest;
+  // Only the data crosses to the test workers: functions (stop, restart) cannot.
+  const info = ({
+    kind,
+    endpoint,
+    region,
+    accessKeyId,
+    secretAccessKey,
+  }: S3Server): S3ServerInfo => ({
+    kind,
+    endpoint,
+    region,
+    accessKeyId,
+    secretAccessKey,
+  });
   project.provide("s3proxy", info(proxy));
   project.provide("s3mock", info(mock));
 }
