@@ -6,6 +6,8 @@ import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daem
 
 let emu: Emulator;
 const running: DaemonProcess[] = [];
+/** The function succeeds until the test has made the dead-letter path unwritable. */
+let failing = false;
 
 beforeAll(async () => {
   emu = await startEmulator({
@@ -13,7 +15,8 @@ beforeAll(async () => {
     auth: false,
     functions: {
       broken: async () => {
-        throw new Error("this function always fails");
+        if (failing) throw new Error("this function fails");
+        return { ok: true };
       },
     },
   });
@@ -36,9 +39,7 @@ const until = async <T>(check: () => Promise<T | undefined>, timeoutMs = 20_000)
 describe("a dead-letter sink that cannot be written", () => {
   it("makes /readyz answer 503 with the reason until a write succeeds again", async () => {
     const dir = workDir();
-    // A file where the sink's directory should be: no one (root included) can create it.
     const blocker = join(dir, "blocked");
-    writeFileSync(blocker, "not a directory");
     const daemon = await startRunningDaemon(
       dir,
       `
@@ -65,6 +66,11 @@ shutdown: { deadlineMs: 2000 }
 `,
     );
     running.push(daemon);
+    // Validation refuses a sink directory that cannot be created, so it breaks after the start:
+    // a file where the sink's directory should be (no one, root included, can create it), and
+    // only then does the function fail (the sink opens its file at the first dead letter).
+    writeFileSync(blocker, "not a directory");
+    failing = true;
 
     const notReady = await until(async () => {
       const res = await fetch(`${daemon.adminUrl}/readyz`);
