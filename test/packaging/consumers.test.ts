@@ -28,6 +28,8 @@ const CHECKS: Record<string, string> = {
   "@fgconnect/mqtt": "m.mqttConnector.type === 'mqtt'",
   "@fgconnect/s3": "m.s3Connector.type === 's3'",
   "@fgconnect/emulator": "typeof m.startEmulator === 'function'",
+  "@fgconnect/http": "m.httpConnector.type === 'http'",
+  "@fgconnect/rabbitmq": "m.rabbitmqConnector.type === 'rabbitmq'",
   "@fgconnect/runner": "typeof m.startDaemon === 'function'",
 };
 
@@ -36,6 +38,15 @@ function pnpm(args: string[], cwd: string): string {
   const [cmd, pre] =
     execpath && /pnpm/.test(execpath) ? [process.execPath, [execpath]] : ["pnpm", []];
   return execFileSync(cmd, [...pre, ...args], { cwd, encoding: "utf8" });
+}
+
+function publishable(): string[] {
+  return ["packages", "apps"].flatMap((d) =>
+    readdirSync(join(root, d), { withFileTypes: true })
+      .map((e) => join(root, d, e.name))
+      .filter((dir) => existsSync(join(dir, "package.json")))
+      .filter((dir) => !JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).private),
+  );
 }
 
 /** Node.js of a major version: this one, or the build `.ci/run` installs under .tools/. */
@@ -58,16 +69,8 @@ beforeAll(() => {
   const tarballs = join(work, "tarballs");
   mkdirSync(tarballs);
   mkdirSync(consumer);
-  for (const dir of [
-    "packages/core",
-    "packages/cron",
-    "packages/kafka",
-    "packages/mqtt",
-    "packages/s3",
-    "packages/emulator",
-    "apps/runner",
-  ])
-    pnpm(["pack", "--pack-destination", tarballs], join(root, dir));
+  // Every publishable package: the runner depends on each connector, so all must be packed.
+  for (const dir of publishable()) pnpm(["pack", "--pack-destination", tarballs], dir);
   writeFileSync(
     join(consumer, "package.json"),
     JSON.stringify({ name: "consumer", private: true }),
