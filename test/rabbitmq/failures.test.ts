@@ -1,8 +1,6 @@
-import type { ChannelModel } from "amqplib";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { DaemonProcess } from "../harness/daemon.js";
+import { describe, expect, it, vi } from "vitest";
 import {
-  admin,
+  brokerFixture,
   config,
   daemonDir,
   deadLetters,
@@ -14,19 +12,8 @@ import {
   uniqueName,
 } from "./helpers.js";
 
-let model: ChannelModel;
-const queues: string[] = [];
-const daemons: DaemonProcess[] = [];
-
-beforeAll(async () => {
-  model = await admin();
-});
-afterAll(async () => {
-  await Promise.all(daemons.map((d) => stopDaemon(d, "SIGKILL")));
-  const ch = await model.createChannel();
-  for (const q of queues) await ch.deleteQueue(q);
-  await model.close();
-});
+const broker = brokerFixture();
+const { queues, daemons } = broker;
 
 const failing = (bad: number) => (i: number) => (i === bad ? { fail: true } : {});
 
@@ -41,14 +28,14 @@ describe("a function that keeps failing", () => {
       config({ queues: [queue], declare: true }, { batch: { maxRecords: 1 } }),
     );
     daemons.push(daemon);
-    await publish(model, queue, range(0, n), failing(50));
+    await publish(broker.model, queue, range(0, n), failing(50));
     await vi.waitFor(() => expect(received(dir)).toHaveLength(n - 1), { timeout: 30_000 });
     expect(received(dir)).toEqual(range(0, n).filter((i) => i !== 50));
     const [entry, ...more] = deadLetters(dir);
     expect(more).toEqual([]);
     expect(JSON.parse(String(entry!.record.body))).toEqual({ i: 50, fail: true });
     expect(entry!.reason).toMatch(/^(retries exhausted|function error)$/);
-    const ch = await model.createChannel();
+    const ch = await broker.model.createChannel();
     await vi.waitFor(async () => expect((await ch.checkQueue(queue)).messageCount).toBe(0));
     expect(await stopDaemon(daemon)).toBe(0);
     expect((await ch.checkQueue(queue)).messageCount).toBe(0);
@@ -59,7 +46,7 @@ describe("a function that keeps failing", () => {
     const queue = uniqueName("reject");
     const dlq = `${queue}.dead`;
     queues.push(queue, dlq);
-    const ch = await model.createChannel();
+    const ch = await broker.model.createChannel();
     await ch.assertQueue(dlq);
     await ch.assertQueue(queue, {
       arguments: { "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq },
@@ -71,7 +58,7 @@ describe("a function that keeps failing", () => {
       config({ queues: [queue], onFailure: "reject" }, { batch: { maxRecords: 1 } }),
     );
     daemons.push(daemon);
-    await publish(model, queue, range(0, n), failing(7));
+    await publish(broker.model, queue, range(0, n), failing(7));
     await vi.waitFor(() => expect(received(dir)).toHaveLength(n - 1), { timeout: 30_000 });
     await vi.waitFor(async () => expect((await ch.checkQueue(dlq)).messageCount).toBe(1));
     const dead = await ch.get(dlq, { noAck: true });

@@ -1,8 +1,6 @@
-import type { ChannelModel } from "amqplib";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { DaemonProcess } from "../harness/daemon.js";
+import { describe, expect, it, vi } from "vitest";
 import {
-  admin,
+  brokerFixture,
   closeConnectionsNamed,
   config,
   daemonDir,
@@ -14,19 +12,8 @@ import {
   uniqueName,
 } from "./helpers.js";
 
-let model: ChannelModel;
-const queues: string[] = [];
-const daemons: DaemonProcess[] = [];
-
-beforeAll(async () => {
-  model = await admin();
-});
-afterAll(async () => {
-  await Promise.all(daemons.map((d) => stopDaemon(d, "SIGKILL")));
-  const ch = await model.createChannel();
-  for (const q of queues) await ch.deleteQueue(q);
-  await model.close();
-});
+const broker = brokerFixture();
+const { queues, daemons } = broker;
 
 function tally(ids: number[]): { distinct: number; duplicates: number } {
   const distinct = new Set(ids).size;
@@ -43,7 +30,7 @@ describe("faults", () => {
     const text = config({ queues: [queue], declare: true, prefetch });
     const first = await startIn(dir, text);
     daemons.push(first);
-    await publish(model, queue, range(0, n));
+    await publish(broker.model, queue, range(0, n));
     await vi.waitFor(() => expect(received(dir).length).toBeGreaterThanOrEqual(500), {
       timeout: 30_000,
       interval: 20,
@@ -75,7 +62,7 @@ describe("faults", () => {
     );
     const daemon = await startIn(dir, text);
     daemons.push(daemon);
-    await publish(model, queue, range(0, n), () => ({ slowMs: 100 }));
+    await publish(broker.model, queue, range(0, n), () => ({ slowMs: 100 }));
     await vi.waitFor(() => expect(received(dir).length).toBeGreaterThanOrEqual(50), {
       timeout: 30_000,
       interval: 20,
@@ -83,7 +70,7 @@ describe("faults", () => {
     expect(await stopDaemon(daemon)).toBe(0);
     const delivered = received(dir);
     expect(tally(delivered).duplicates).toBe(0);
-    const ch = await model.createChannel();
+    const ch = await broker.model.createChannel();
     expect((await ch.checkQueue(queue)).messageCount).toBe(n - delivered.length);
     await ch.close();
   });
@@ -100,7 +87,7 @@ describe("faults", () => {
     const first = await startIn(dir, text);
     daemons.push(first);
     // Slow enough at first that the shutdown deadline (5 s) passes with records still buffered.
-    await publish(model, queue, range(0, n), (i) => ({ slowMs: i < 100 ? 1500 : 0 }));
+    await publish(broker.model, queue, range(0, n), (i) => ({ slowMs: i < 100 ? 1500 : 0 }));
     await vi.waitFor(() => expect(received(dir).length).toBeGreaterThanOrEqual(10), {
       timeout: 30_000,
       interval: 20,
@@ -110,7 +97,7 @@ describe("faults", () => {
     expect(delivered).toBeLessThan(n);
     // Every undelivered message is back in the queue, ready for the next consumer; so may be
     // the batch in flight at shutdown (at most maxRecords), given back though the function ran.
-    const ch = await model.createChannel();
+    const ch = await broker.model.createChannel();
     const back = (await ch.checkQueue(queue)).messageCount;
     expect(back).toBeGreaterThanOrEqual(n - delivered);
     expect(back).toBeLessThanOrEqual(n - delivered + 10);
@@ -141,7 +128,7 @@ describe("faults", () => {
       }),
     );
     daemons.push(daemon);
-    await publish(model, queue, range(0, n));
+    await publish(broker.model, queue, range(0, n));
     await vi.waitFor(() => expect(received(dir).length).toBeGreaterThanOrEqual(300), {
       timeout: 30_000,
       interval: 20,

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import amqplib, { type ChannelModel } from "amqplib";
+import { afterAll, beforeAll } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
 
 export const BROKER_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
@@ -133,4 +134,30 @@ export async function closeConnectionsNamed(name: string): Promise<number> {
     .map((line) => line.split("\t")[0]!);
   for (const pid of pids) await run("rabbitmqctl", ["close_connection", pid, "closed by the test"]);
   return pids.length;
+}
+
+/**
+ * A test file's admin connection, and the queues and daemons its tests create: after the file,
+ * the daemons are killed and the queues deleted.
+ */
+export function brokerFixture(): {
+  model: ChannelModel;
+  queues: string[];
+  daemons: DaemonProcess[];
+} {
+  const fixture = {
+    model: undefined as unknown as ChannelModel,
+    queues: [] as string[],
+    daemons: [] as DaemonProcess[],
+  };
+  beforeAll(async () => {
+    fixture.model = await admin();
+  });
+  afterAll(async () => {
+    await Promise.all(fixture.daemons.map((d) => stopDaemon(d, "SIGKILL")));
+    const ch = await fixture.model.createChannel();
+    for (const q of fixture.queues) await ch.deleteQueue(q);
+    await fixture.model.close();
+  });
+  return fixture;
 }

@@ -1,8 +1,6 @@
-import type { ChannelModel } from "amqplib";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { DaemonProcess } from "../harness/daemon.js";
+import { describe, expect, it, vi } from "vitest";
 import {
-  admin,
+  brokerFixture,
   config,
   daemonDir,
   publish,
@@ -13,24 +11,13 @@ import {
   uniqueName,
 } from "./helpers.js";
 
-let model: ChannelModel;
-const queues: string[] = [];
-const daemons: DaemonProcess[] = [];
-
-beforeAll(async () => {
-  model = await admin();
-});
-afterAll(async () => {
-  await Promise.all(daemons.map((d) => stopDaemon(d, "SIGKILL")));
-  const ch = await model.createChannel();
-  for (const q of queues) await ch.deleteQueue(q);
-  await model.close();
-});
+const broker = brokerFixture();
+const { queues, daemons } = broker;
 
 async function newQueue(prefix: string): Promise<string> {
   const q = uniqueName(prefix);
   queues.push(q);
-  const ch = await model.createChannel();
+  const ch = await broker.model.createChannel();
   await ch.assertQueue(q, { durable: true });
   await ch.close();
   return q;
@@ -39,7 +26,7 @@ async function newQueue(prefix: string): Promise<string> {
 describe("the daemon with a rabbitmq connector", () => {
   it("delivers each of 10,000 messages exactly once and acknowledges them all", async () => {
     const queue = await newQueue("stream");
-    await publish(model, queue, range(0, 10_000));
+    await publish(broker.model, queue, range(0, 10_000));
     const dir = daemonDir();
     const daemon = await startIn(dir, config({ queues: [queue], prefetch: 500 }));
     daemons.push(daemon);
@@ -52,7 +39,7 @@ describe("the daemon with a rabbitmq connector", () => {
     expect(new Set(ids).size).toBe(10_000);
     // Ordered per queue by default: the one queue is delivered in publish order.
     expect(ids).toEqual(range(0, 10_000));
-    const ch = await model.createChannel();
+    const ch = await broker.model.createChannel();
     await vi.waitFor(
       async () => {
         const q = await ch.checkQueue(queue);
@@ -72,7 +59,7 @@ describe("the daemon with a rabbitmq connector", () => {
     for (const dir of dirs)
       daemons.push(await startIn(dir, config({ queues: [queue], prefetch: 50 })));
     const n = 1000;
-    await publish(model, queue, range(0, n));
+    await publish(broker.model, queue, range(0, n));
     await vi.waitFor(
       () => expect(received(dirs[0]!).length + received(dirs[1]!).length).toBeGreaterThanOrEqual(n),
       { timeout: 60_000, interval: 200 },
