@@ -1,18 +1,17 @@
 import type { Connector, ConnectorServices } from "@fgconnect/core";
-import type { z } from "zod";
 import { ConnectorRegistry } from "./registry.js";
 
-/** The daemon's registry of connector types: the built-ins. */
+/** The built-in connector types: the registry of a config that loads no plugins. */
 export const registry = new ConnectorRegistry();
 
-export const connectorConfigSchema = registry.configSchema();
-
-export type ConnectorConfig = z.output<typeof connectorConfigSchema>;
+/** One connector's config as the registry's union parsed it: `type` plus its options. */
+export type ConnectorConfig = { type: string } & Record<string, unknown>;
 
 export function createConnector(
+  connectors: ConnectorRegistry,
   name: string,
   config: ConnectorConfig,
   services: ConnectorServices,
 ): Connector {
-  return registry.create(name, config as { type: string } & Record<string, unknown>, services);
+  return connectors.create(name, config, services);
 }

@@ -16,6 +16,7 @@ import {
 import { CronConnector, type CronState, type CronStateStore } from "@fgconnect/cron";
 import { type CheckpointStore, S3Connector } from "@fgconnect/s3";
 import { type ConnectorConfig, createConnector } from "./connectors.js";
+import type { ConnectorRegistry } from "./registry.js";
 
 /** True for the connectors that two replicas must not both run. */
 export function needsLease(config: ConnectorConfig): boolean {
@@ -24,6 +25,7 @@ export function needsLease(config: ConnectorConfig): boolean {
 
 /** A connector acting only while this replica holds the lease named after it. */
 export function leasedConnector(
+  types: ConnectorRegistry,
   name: string,
   config: ConnectorConfig,
   coordinator: Coordinator,
@@ -34,13 +36,16 @@ export function leasedConnector(
     coordinator.lease(name),
     (term) =>
       term
-        ? withStartRetry(() => createLeased(name, config, term, logger, services), { logger })
-        : createConnector(name, config, services),
+        ? withStartRetry(() => createLeased(types, name, config, term, logger, services), {
+            logger,
+          })
+        : createConnector(types, name, config, services),
     { logger },
   );
 }
 
 function createLeased(
+  types: ConnectorRegistry,
   name: string,
   config: ConnectorConfig,
   term: LeaseTerm,
@@ -54,7 +59,7 @@ function createLeased(
     return new S3Connector(name, options as never, {
       checkpointStore: (store) => fencedCheckpoint(store, term),
     });
-  return createConnector(name, config, services);
+  return createConnector(types, name, config, services);
 }
 
 /** The cron state in the coordination store, written only while the term is current. */

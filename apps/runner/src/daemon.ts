@@ -1,5 +1,6 @@
 import {
   type Connector,
+  type ConnectorServices,
   type Coordinator,
   createCoordinator,
   createEngine,
@@ -11,12 +12,14 @@ import {
 import type { Logger } from "pino";
 import { type AdminServer, startAdmin } from "./admin.js";
 import type { Config } from "./config/schema.js";
-import { createConnector } from "./connectors.js";
+import { connectorMetrics } from "./connector-metrics.js";
+import { registry as builtIns, createConnector } from "./connectors.js";
 import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { loggingInvoker } from "./invocation-log.js";
 import { createMetrics } from "./metrics.js";
+import type { ConnectorRegistry } from "./registry.js";
 import { replicaId } from "./replica.js";
 
 export interface Daemon {
@@ -31,16 +34,23 @@ export interface Daemon {
 }
 
 /**
- * Starts everything a config describes. `configDir` anchors relative paths in the config.
+ * Starts everything a config describes. `configDir` anchors relative paths in the config;
+ * `connectorTypes` is the registry the config was loaded with (its plugins), default the built-ins.
  * When `signal` aborts while starting (a SIGTERM during a slow start), what started is stopped
  * by the returned daemon's `stop()`, as on any stop (in-flight deliveries drained); `running` is
  * then false.
  */
 export async function startDaemon(
   config: Config,
-  options: { configDir: string; logger: Logger; signal?: AbortSignal },
+  options: {
+    configDir: string;
+    logger: Logger;
+    signal?: AbortSignal;
+    connectorTypes?: ConnectorRegistry;
+  },
 ): Promise<Daemon> {
   const { logger, signal } = options;
+  const types = options.connectorTypes ?? builtIns;
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse())
@@ -57,10 +67,8 @@ export async function startDaemon(
     // A source that cannot be reached at start is retried in the background (readyz says why).
     const connectorLog = logger.child({ component: "connector" });
     const replica = replicaId();
-    const services = (name: string) => ({
-      logger: connectorLog.child({ connector: name }),
-      replicaId: replica,
-    });
+    let connectors: Connector[] = [];
+    const { registry, hooks } = createMetrics(() => connectors);
     let coordinator: Coordinator | undefined;
     if (config.coordination) {
       coordinator = createCoordinator(config.coordination, {
@@ -72,10 +80,19 @@ export async function startDaemon(
         "coordination: cron and bucket polling act only under a lease",
       );
     }
-    const connectors: Connector[] = Object.entries(config.connectors).map(([name, c]) =>
+    const services = (name: string): ConnectorServices => ({
+      logger: connectorLog.child({ connector: name }),
+      replicaId: replica,
+      metrics: connectorMetrics(registry, name),
+      // Made when asked for: a lease nobody competes for would show in the metrics as lost.
+      get lease() {
+        return coordinator?.lease(name);
+      },
+    });
+    connectors = Object.entries(config.connectors).map(([name, c]) =>
       coordinator && needsLease(c)
-        ? leasedConnector(name, c, coordinator, connectorLog, services(name))
-        : withStartRetry(() => createConnector(name, c, services(name)), {
+        ? leasedConnector(types, name, c, coordinator, connectorLog, services(name))
+        : withStartRetry(() => createConnector(types, name, c, services(name)), {
             logger: connectorLog,
           }),
     );
@@ -85,7 +102,6 @@ export async function startDaemon(
         { connectors: uncoordinated.map(([name]) => name) },
         "no coordination section: cron and bucket polling are not coordinated; run one replica, or add `coordination`",
       );
-    const { registry, hooks } = createMetrics(() => connectors);
     if (coordinator) registerCoordinationMetrics(registry, coordinator);
     const invoker: Invoker = config.log.invocations ? loggingInvoker(client, logger) : client;
     const engine = createEngine({

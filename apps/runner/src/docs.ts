@@ -11,7 +11,16 @@ const PACKAGES: Record<string, { dir: string; name: string }> = {
   s3: { dir: "packages/s3", name: "@fgconnect/s3" },
 };
 
-/** The OPTIONS.md text of every built-in connector, with the folder it belongs in. */
+/** The package a type's docs name: the built-in's npm name, else the plugin's specifier. */
+export function packageOf(type: string, origin: string | undefined): string | undefined {
+  if (origin === "built-in") return PACKAGES[type]?.name;
+  return origin?.replace(/^plugin "(.*)"$/, "$1");
+}
+
+/**
+ * The OPTIONS.md text of every built-in connector, with the folder it belongs in: what
+ * `fgconnect docs` prints for them, written by scripts/options-docs.mjs.
+ */
 export function optionsDocs(
   definitions: readonly ConnectorDefinition[] = builtInConnectors,
 ): { type: string; dir: string; text: string }[] {

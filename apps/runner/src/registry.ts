@@ -57,6 +57,11 @@ export class ConnectorRegistry {
     return this.#definitions.get(type)?.definition;
   }
 
+  /** Where a type came from: "built-in", or the plugin that registered it. */
+  originOf(type: string): string | undefined {
+    return this.#definitions.get(type)?.origin;
+  }
+
   get types(): string[] {
     return [...this.#definitions.keys()];
   }
@@ -66,14 +71,17 @@ export class ConnectorRegistry {
   }
 
   /** One connector's config: `type` picks the definition whose options schema applies. */
-  configSchema() {
+  configSchema(): z.ZodType<{ type: string } & Record<string, unknown>> {
     const variants = this.definitions.map((d) =>
       // safeExtend keeps the options schema's cross-field checks.
       d.options.safeExtend({ type: z.literal(d.type).describe(d.summary) }).describe(d.summary),
     );
+    // Each variant declares `type`; zod's generic object output does not know it.
     return z
       .discriminatedUnion("type", variants as [(typeof variants)[number]])
-      .describe(`A source of events; \`type\` is one of: ${this.types.join(", ")}.`);
+      .describe(
+        `A source of events; \`type\` is one of: ${this.types.join(", ")}.`,
+      ) as unknown as z.ZodType<{ type: string } & Record<string, unknown>>;
   }
 
   /** Builds a connector from config its `configSchema()` parsed. */

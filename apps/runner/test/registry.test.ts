@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { type Connector, defineConnector, parseConnectorOptions } from "@fgconnect/core";
+import {
+  type Connector,
+  defineConnector,
+  noConnectorServices,
+  parseConnectorOptions,
+} from "@fgconnect/core";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
@@ -43,10 +48,7 @@ describe("the connector registry", () => {
     const c = registry.create(
       "logs",
       { type: "tail", path: "p" },
-      {
-        logger: console,
-        replicaId: "r",
-      },
+      { ...noConnectorServices, logger: console },
     );
     expect(c.name).toBe("logs");
   });

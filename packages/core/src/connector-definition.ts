@@ -6,18 +6,7 @@
 import { z } from "zod";
 import { FgconnectError } from "./client/errors.js";
 import type { Connector } from "./connector.js";
-import type { Logger } from "./engine/logger.js";
-
-/** What the daemon owns and lends a connector it creates. */
-export interface ConnectorServices {
-  /** The daemon's logger, already labelled with the connector's name. */
-  readonly logger: Logger;
-  /**
-   * Identifies this replica among several running the same config: stable across restarts
-   * where the platform allows (a StatefulSet pod name), unique across replicas.
-   */
-  readonly replicaId: string;
-}
+import type { ConnectorServices } from "./connector-services.js";
 
 /** A config snippet for the docs: the options of one connector, as YAML text. */
 export interface ConnectorExample {

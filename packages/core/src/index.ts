@@ -22,7 +22,6 @@ export {
   type ConnectorDefinitionInput,
   type ConnectorExample,
   ConnectorOptionsError,
-  type ConnectorServices,
   defineConnector,
   isConnectorDefinition,
   type OptionIssue,
@@ -30,6 +29,15 @@ export {
   parseConnectorOptions,
 } from "./connector-definition.js";
 export { renderOptionsDoc } from "./connector-docs.js";
+export {
+  type ConnectorCounter,
+  type ConnectorGauge,
+  type ConnectorMetrics,
+  type ConnectorServices,
+  type MetricLabels,
+  noConnectorServices,
+  noMetrics,
+} from "./connector-services.js";
 export * from "./coordination/index.js";
 export * from "./engine/index.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { type Command, CommanderError, Option } from "commander";
 import type { Logger } from "pino";
-import { loadConfig } from "../config/load.js";
+import { loadConfigWithPlugins } from "../config/load.js";
 import { startDaemon } from "../daemon.js";
 import { createLogger, type LogLevel } from "../logger.js";
 import {
@@ -82,7 +82,7 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
     const file = configPath(options);
     const pretty = prettyFrom(options.logFormat);
     const level = logLevelFromEnv();
-    const config = await loadConfig(file);
+    const { config, registry } = await loadConfigWithPlugins(file);
     config.admin.host = process.env.FGCONNECT_ADMIN_HOST || config.admin.host;
     const log = createLogger({
       level: level ?? config.log.level,
@@ -98,6 +98,7 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
     const daemon = await startDaemon(config, {
       configDir: dirname(file),
       logger: log,
+      connectorTypes: registry,
       signal: stop.signal,
     });
     await stopped;

@@ -1,5 +1,6 @@
-import { silentLogger } from "@fgconnect/core";
+import { noConnectorServices } from "@fgconnect/core";
 import { createConnector } from "../connectors.js";
+import type { ConnectorRegistry } from "../registry.js";
 import type { Report } from "./raw.js";
 import type { Config } from "./schema.js";
 
@@ -7,7 +8,7 @@ import type { Config } from "./schema.js";
  * A route's `format` must be one its connector builds. The formats are the connector's own,
  * so it is made (not started) to ask; this needs options the schema accepted.
  */
-export function checkFormats(config: Config, report: Report): void {
+export function checkFormats(config: Config, registry: ConnectorRegistry, report: Report): void {
   const formats = new Map<string, string[]>();
   config.routes.forEach((route, i) => {
     if (route.format === undefined) return;
@@ -16,8 +17,7 @@ export function checkFormats(config: Config, report: Report): void {
     let known = formats.get(route.from);
     if (!known) {
       known = Object.keys(
-        createConnector(route.from, options, { logger: silentLogger, replicaId: "validate" })
-          .formats,
+        createConnector(registry, route.from, options, noConnectorServices).formats,
       );
       formats.set(route.from, known);
     }

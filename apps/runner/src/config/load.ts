@@ -1,16 +1,25 @@
 import { readFile } from "node:fs/promises";
 import type { UrnDefaults } from "@fgconnect/core";
 import type { z } from "zod";
+import { registry as builtIns } from "../connectors.js";
+import { ConnectorRegistry } from "../registry.js";
 import { checkReferences } from "./cross-checks.js";
 import { type ConfigDocument, parseConfigText, pathKey } from "./document.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { checkFiles } from "./file-checks.js";
 import { checkFormats } from "./format-checks.js";
+import { loadPlugins } from "./plugins.js";
 import { rawObject } from "./raw.js";
-import { type Config, configSchema } from "./schema.js";
+import { type Config, configSchemaFor } from "./schema.js";
 import { isSecretPath } from "./secrets.js";
 import { checkSharedState } from "./shared-state-checks.js";
 import { checkUrlCredentials } from "./url-credentials.js";
+
+/** A validated config and the connector types it may name (the built-ins and its plugins'). */
+export interface LoadedConfig {
+  config: Config;
+  registry: ConnectorRegistry;
+}
 
 /** Reads, interpolates and validates a config file; throws ConfigError listing every problem. */
 export async function loadConfig(
@@ -18,6 +27,40 @@ export async function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   urnDefaults?: UrnDefaults,
 ): Promise<Config> {
+  return (await loadConfigWithPlugins(file, env, urnDefaults)).config;
+}
+
+/** loadConfig, plus the registry its `plugins:` extended (the daemon builds connectors from it). */
+export async function loadConfigWithPlugins(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  urnDefaults?: UrnDefaults,
+): Promise<LoadedConfig> {
+  const { doc, registry, issues } = await readWithPlugins(file, env);
+  return { config: validate(doc, registry, issues, urnDefaults), registry };
+}
+
+/**
+ * The registry a config file's plugins make, for commands that need its connector types but
+ * not a valid config (`schema -c`); plugin problems throw ConfigError.
+ */
+export async function loadRegistry(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConnectorRegistry> {
+  const { registry, issues } = await readWithPlugins(file, env);
+  if (issues.length > 0) throw new ConfigError(file, issues);
+  return registry;
+}
+
+async function readWithPlugins(file: string, env: NodeJS.ProcessEnv) {
+  const doc = parseConfigText(await readText(file), file, env);
+  const registry = new ConnectorRegistry();
+  const issues = await loadPlugins(doc, registry);
+  return { doc, registry, issues };
+}
+
+async function readText(file: string): Promise<string> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -31,22 +74,36 @@ export async function loadConfig(
           : (err as Error).message;
     throw new ConfigError(file, [{ path: [], message: `cannot read the config file: ${reason}` }]);
   }
-  return parseConfig(decodeText(bytes, file), file, env, urnDefaults);
+  return decodeText(bytes, file);
 }
 
 /**
- * Validates config text: the schema, then the checks between fields and against the file
- * system, all in one pass so that every problem is reported at once, each with its line.
+ * Validates config text with the connector types of `registry` (no plugins are loaded here;
+ * `loadConfigWithPlugins` does that).
  */
 export function parseConfig(
   text: string,
   file: string,
   env: NodeJS.ProcessEnv = process.env,
   urnDefaults?: UrnDefaults,
+  registry: ConnectorRegistry = builtIns,
 ): Config {
-  const doc = parseConfigText(text, file, env);
-  const result = configSchema.safeParse(doc.value);
-  const issues = result.success ? [] : toIssues(result.error, doc);
+  return validate(parseConfigText(text, file, env), registry, [], urnDefaults);
+}
+
+/**
+ * The schema, then the checks between fields and against the file system, all in one pass so
+ * that every problem is reported at once, each with its line.
+ */
+function validate(
+  doc: ConfigDocument,
+  registry: ConnectorRegistry,
+  pluginIssues: ConfigIssue[],
+  urnDefaults: UrnDefaults | undefined,
+): Config {
+  const file = doc.file;
+  const result = configSchemaFor(registry).safeParse(doc.value);
+  const issues = [...pluginIssues, ...(result.success ? [] : toIssues(result.error, doc))];
   const report = (path: (string | number)[], message: string) => {
     issues.push({ path, line: doc.lineOf(path), message });
   };
@@ -56,7 +113,7 @@ export function parseConfig(
     checkUrlCredentials(raw, report);
     checkFiles(raw, report);
     if (result.success) {
-      checkFormats(result.data, report);
+      checkFormats(result.data, registry, report);
       checkSharedState(result.data, report);
     }
   }

@@ -1,6 +1,7 @@
 import { coordinationSchema, deadLetterSchema, limitsSchema, routeSchema } from "@fgconnect/core";
 import { z } from "zod";
-import { connectorConfigSchema } from "../connectors.js";
+import { registry as builtIns } from "../connectors.js";
+import type { ConnectorRegistry } from "../registry.js";
 
 const authSchema = z
   .discriminatedUnion("type", [
@@ -107,84 +108,96 @@ const emulatorSchema = z
   );
 
 /**
- * The whole `fgconnect.yaml`: the single source of validation, defaults and `fgconnect schema`.
+ * The whole `fgconnect.yaml` for the connector types `registry` holds (the built-ins plus a
+ * config's plugins): the single source of validation, defaults and `fgconnect schema`.
  * Checks between fields and of the files named are `parseConfig`'s (cross-checks.ts,
  * file-checks.ts): zod skips an object's refinements once a field fails, and they must not be.
  */
-export const configSchema = z
-  .object({
-    functiongraph: functiongraphSchema.prefault({}),
-    emulator: emulatorSchema.optional(),
-    connectors: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "use 1-64 letters, digits, '.', '_' or '-'"),
-        connectorConfigSchema,
-      )
-      .refine((c) => Object.keys(c).length > 0, "declare at least one connector")
-      .describe("Sources of events, by name."),
-    routes: z.array(routeSchema).min(1).describe("Which records go to which functions, and how."),
-    deadLetter: deadLetterSchema.default({
-      type: "file",
-      path: ".fgconnect/dead-letter.jsonl",
-      fsync: true,
-    }),
-    limits: limitsSchema.prefault({}),
-    coordination: coordinationSchema.optional(),
-    admin: z
-      .object({
-        enabled: z.boolean().default(true).describe("Serve /healthz, /readyz and /metrics."),
-        host: z
-          .string()
-          .default("127.0.0.1")
-          .describe(
-            "Address to listen on; $FGCONNECT_ADMIN_HOST overrides it (0.0.0.0 in a container).",
-          ),
-        port: z
-          .number()
-          .int()
-          .min(0)
-          .max(65535)
-          .default(9464)
-          .describe("Port to listen on; 0 picks a free one."),
-      })
-      .strict()
-      .prefault({})
-      .describe("The admin HTTP server."),
-    log: z
-      .object({
-        level: z
-          .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-          .default("info")
-          .describe("Log level; $FGCONNECT_LOG_LEVEL overrides it."),
-        pretty: z
-          .boolean()
-          .optional()
-          .describe(
-            "Human-readable lines. Default: when stdout is a terminal. `--log-format` and $FGCONNECT_LOG_FORMAT (pretty or json) override it.",
-          ),
-        invocations: z
-          .boolean()
-          .default(false)
-          .describe(
-            "Log every invocation at info, with its request id, duration and result (noisy on busy streams).",
-          ),
-      })
-      .strict()
-      .prefault({}),
-    shutdown: z
-      .object({
-        deadlineMs: z
-          .number()
-          .int()
-          .min(0)
-          .default(20_000)
-          .describe(
-            "On SIGTERM/SIGINT, how long in-flight deliveries may finish before the rest is handed back unacknowledged.",
-          ),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
+export function configSchemaFor(registry: ConnectorRegistry) {
+  return z
+    .object({
+      plugins: z
+        .array(z.string().min(1))
+        .optional()
+        .describe(
+          "Modules that add connector types: npm package names (found from the config file's folder) or paths relative to the config file. Loaded before `connectors` is read.",
+        ),
+      functiongraph: functiongraphSchema.prefault({}),
+      emulator: emulatorSchema.optional(),
+      connectors: z
+        .record(
+          z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "use 1-64 letters, digits, '.', '_' or '-'"),
+          registry.configSchema(),
+        )
+        .refine((c) => Object.keys(c).length > 0, "declare at least one connector")
+        .describe("Sources of events, by name."),
+      routes: z.array(routeSchema).min(1).describe("Which records go to which functions, and how."),
+      deadLetter: deadLetterSchema.default({
+        type: "file",
+        path: ".fgconnect/dead-letter.jsonl",
+        fsync: true,
+      }),
+      limits: limitsSchema.prefault({}),
+      coordination: coordinationSchema.optional(),
+      admin: z
+        .object({
+          enabled: z.boolean().default(true).describe("Serve /healthz, /readyz and /metrics."),
+          host: z
+            .string()
+            .default("127.0.0.1")
+            .describe(
+              "Address to listen on; $FGCONNECT_ADMIN_HOST overrides it (0.0.0.0 in a container).",
+            ),
+          port: z
+            .number()
+            .int()
+            .min(0)
+            .max(65535)
+            .default(9464)
+            .describe("Port to listen on; 0 picks a free one."),
+        })
+        .strict()
+        .prefault({})
+        .describe("The admin HTTP server."),
+      log: z
+        .object({
+          level: z
+            .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+            .default("info")
+            .describe("Log level; $FGCONNECT_LOG_LEVEL overrides it."),
+          pretty: z
+            .boolean()
+            .optional()
+            .describe(
+              "Human-readable lines. Default: when stdout is a terminal. `--log-format` and $FGCONNECT_LOG_FORMAT (pretty or json) override it.",
+            ),
+          invocations: z
+            .boolean()
+            .default(false)
+            .describe(
+              "Log every invocation at info, with its request id, duration and result (noisy on busy streams).",
+            ),
+        })
+        .strict()
+        .prefault({}),
+      shutdown: z
+        .object({
+          deadlineMs: z
+            .number()
+            .int()
+            .min(0)
+            .default(20_000)
+            .describe(
+              "On SIGTERM/SIGINT, how long in-flight deliveries may finish before the rest is handed back unacknowledged.",
+            ),
+        })
+        .strict()
+        .prefault({}),
+    })
+    .strict();
+}
+
+/** The config schema with the built-in connector types only. */
+export const configSchema = configSchemaFor(builtIns);
 
 export type Config = z.output<typeof configSchema>;
