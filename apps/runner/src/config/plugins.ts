@@ -31,7 +31,9 @@ export async function loadPlugins(
     try {
       definitions = definitionsIn(await import(moduleUrl(specifier, configDir)));
     } catch (err) {
-      fail(`cannot be loaded: ${firstLine(err)}`);
+      fail(
+        `cannot be loaded: ${firstLine(err)}; install the package where the config is, or give a path relative to the config file`,
+      );
       continue;
     }
     if (definitions.length === 0) {
