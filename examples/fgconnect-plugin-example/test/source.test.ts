@@ -1,6 +1,13 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { noConnectorServices, parseConnectorOptions, type RecordOutcome } from "@fgconnect/core";
+import { resolve } from "node:path";
+import {
+  noConnectorServices,
+  parseConnectorOptions,
+  type RecordOutcome,
+  renderOptionsDoc,
+} from "@fgconnect/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { HttpPollConnector, type HttpPollRecord, httpPollConnector } from "../src/index.js";
@@ -97,5 +104,14 @@ describe("http-poll", () => {
     });
     for (const ex of httpPollConnector.examples)
       expect(() => parseConnectorOptions(httpPollConnector, "s", parse(ex.yaml))).not.toThrow();
+  });
+});
+
+describe("OPTIONS.md", () => {
+  it("is what the definition renders (regenerate: node scripts/options-docs.mjs)", () => {
+    const file = resolve(import.meta.dirname, "../OPTIONS.md");
+    expect(readFileSync(file, "utf8")).toBe(
+      renderOptionsDoc(httpPollConnector, "fgconnect-plugin-example"),
+    );
   });
 });
