@@ -58,7 +58,12 @@ export async function startDaemon(
   };
   try {
     const emuLog = logger.child({ component: "emulator" });
-    const fg = await connectFunctionGraph(config, options.configDir, (line) => emuLog.debug(line));
+    const fg = await connectFunctionGraph(
+      config,
+      options.configDir,
+      (line) => emuLog.debug(line),
+      logger.child({ component: "functiongraph" }),
+    );
     closers.push(() => fg.close());
     if (fg.emulator)
       logger.info({ url: fg.emulator.url }, "embedded FunctionGraph emulator started");

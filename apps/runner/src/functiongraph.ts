@@ -1,7 +1,11 @@
 import { resolve } from "node:path";
-import { createClient, type FunctionGraphClient } from "@fgconnect/core";
+import {
+  authFromConfig,
+  createClient,
+  type FunctionGraphClient,
+  type Logger,
+} from "@fgconnect/core";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
-import { createAuth } from "./auth.js";
 import type { Config } from "./config/schema.js";
 
 export interface FunctionGraphConnection {
@@ -11,11 +15,15 @@ export interface FunctionGraphConnection {
   close(): Promise<void>;
 }
 
-/** The client the config describes, and the embedded emulator it points at, if any. */
+/**
+ * The client the config describes, and the embedded emulator it points at, if any. `logger`
+ * hears about credentials that could not be refreshed.
+ */
 export async function connectFunctionGraph(
   config: Config,
   configDir: string,
   emulatorLog: (line: string) => void,
+  logger?: Logger,
 ): Promise<FunctionGraphConnection> {
   const emulator = config.emulator
     ? await startEmulator({
@@ -33,7 +41,7 @@ export async function connectFunctionGraph(
       region: fg.region ?? (fg.endpoint ? undefined : emulator?.region),
       // The schema requires projectId unless there is an emulator.
       projectId: fg.projectId ?? emulator!.projectId,
-      auth: createAuth(fg.auth, fg.region),
+      auth: authFromConfig(fg.auth, { region: fg.region, baseDir: configDir, logger }),
       timeoutMs: fg.timeoutMs,
       connections: fg.connections,
     });

@@ -1,10 +1,28 @@
 export { AkSkAuth, type AkSkAuthOptions, akskAuth } from "./client/auth/aksk.js";
+export {
+  type CredentialsSource,
+  parseCredentials,
+  readCredentials,
+  type TemporaryCredentials,
+} from "./client/auth/credentials-source.js";
 export { IamAuth, type IamAuthOptions, iamAuth } from "./client/auth/iam.js";
 export type { AuthHeaders, AuthProvider, AuthRequest } from "./client/auth/provider.js";
 export * as signature from "./client/auth/signature.js";
+export {
+  TemporaryAkSkAuth,
+  type TemporaryAuthOptions,
+  temporaryAuth,
+} from "./client/auth/temporary.js";
 export { TokenAuth, tokenAuth } from "./client/auth/token.js";
 export { classifyHttpError, parseRetryAfter } from "./client/classify.js";
 export { createClient, FunctionGraphClient, type RequestOptions } from "./client/client.js";
+export {
+  type AuthConfig,
+  authConfigSchema,
+  authFromConfig,
+  type FunctionGraphConfig,
+  functiongraphConfigSchema,
+} from "./client/config-schema.js";
 export * from "./client/errors.js";
 export {
   type ClientOptions,

@@ -1,92 +1,13 @@
-import { coordinationSchema, deadLetterSchema, limitsSchema, routeSchema } from "@fgconnect/core";
+import {
+  coordinationSchema,
+  deadLetterSchema,
+  functiongraphConfigSchema,
+  limitsSchema,
+  routeSchema,
+} from "@fgconnect/core";
 import { z } from "zod";
 import { registry as builtIns } from "../connectors.js";
 import type { ConnectorRegistry } from "../registry.js";
-
-const authSchema = z
-  .discriminatedUnion("type", [
-    z
-      .object({
-        type: z
-          .literal("none")
-          .describe("No credentials (the embedded emulator, or an emulator run with --no-auth)."),
-      })
-      .strict(),
-    z
-      .object({
-        type: z.literal("token"),
-        token: z
-          .string()
-          .min(1)
-          .describe("An IAM token, sent as X-Auth-Token. Use ${ENV_VAR}; never commit it."),
-      })
-      .strict()
-      .describe("A static IAM token."),
-    z
-      .object({
-        type: z.literal("password"),
-        username: z.string().min(1).describe("IAM user name."),
-        password: z.string().min(1).describe("IAM user password. Use ${ENV_VAR}; never commit it."),
-        domain: z.string().min(1).describe("Account (domain) name that owns the IAM user."),
-        iamEndpoint: z
-          .url()
-          .optional()
-          .describe("IAM endpoint. Default: https://iam.<region>.myhuaweicloud.com."),
-      })
-      .strict()
-      .describe("IAM password login; the token is cached and refreshed before it expires."),
-    z
-      .object({
-        type: z.literal("aksk"),
-        accessKey: z.string().min(1).optional().describe("Access key. Default: $CLOUD_SDK_AK."),
-        secretKey: z.string().min(1).optional().describe("Secret key. Default: $CLOUD_SDK_SK."),
-        securityToken: z
-          .string()
-          .min(1)
-          .optional()
-          .describe("Security token of temporary credentials."),
-      })
-      .strict()
-      .describe("AK/SK request signing (SDK-HMAC-SHA256)."),
-  ])
-  .describe("How requests to FunctionGraph are authenticated.");
-
-const functiongraphSchema = z
-  .object({
-    endpoint: z
-      .url()
-      .optional()
-      .describe(
-        "Invocation endpoint, e.g. https://functiongraph.cn-north-4.myhuaweicloud.com. Default: from `region`, or the embedded emulator.",
-      ),
-    region: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Region, e.g. cn-north-4; gives the endpoint and completes short URNs."),
-    projectId: z
-      .string()
-      .regex(/^[A-Za-z0-9]{32}$/, "a project id is 32 letters or digits")
-      .optional()
-      .describe(
-        "Project id (32 letters or digits). Default with the embedded emulator: the emulator's.",
-      ),
-    auth: authSchema.default({ type: "none" }),
-    timeoutMs: z
-      .number()
-      .int()
-      .positive()
-      .default(30_000)
-      .describe("Timeout of one invocation, in ms."),
-    connections: z
-      .number()
-      .int()
-      .min(1)
-      .default(64)
-      .describe("Keep-alive connections to the endpoint."),
-  })
-  .strict()
-  .describe("Where and how to invoke FunctionGraph.");
 
 const emulatorSchema = z
   .object({
@@ -122,7 +43,7 @@ export function configSchemaFor(registry: ConnectorRegistry) {
         .describe(
           "Modules that add connector types: npm package names (found from the config file's folder) or paths relative to the config file. Loaded before `connectors` is read.",
         ),
-      functiongraph: functiongraphSchema.prefault({}),
+      functiongraph: functiongraphConfigSchema.prefault({}),
       emulator: emulatorSchema.optional(),
       connectors: z
         .record(
