@@ -14,7 +14,10 @@ export interface TemporaryAuthOptions {
   source: CredentialsSource;
   /** Refresh this long before `expires_at` (default 5 minutes). */
   refreshBeforeMs?: number;
-  /** After a failed refresh, wait this long before the next try (default 10 s). */
+  /**
+   * After a failed read, wait this long before the next (default: a tenth of refreshBeforeMs,
+   * from 100 ms to 10 s, so a broken source is tried about ten times before expiry).
+   */
   retryEveryMs?: number;
   /** X-Project-Id; defaults to the client's project id. */
   projectId?: string;
@@ -64,7 +67,11 @@ export class TemporaryAkSkAuth implements AuthProvider {
       throw new InvalidArgumentError("source", "give { file } or { command: [program, ...args] }");
     this.#source = source;
     this.#refreshBefore = nonNegative("refreshBeforeMs", options.refreshBeforeMs, 5 * 60_000);
-    this.#retryEvery = nonNegative("retryEveryMs", options.retryEveryMs, 10_000);
+    this.#retryEvery = nonNegative(
+      "retryEveryMs",
+      options.retryEveryMs,
+      Math.max(100, Math.min(10_000, this.#refreshBefore / 10)),
+    );
     this.#projectId = options.projectId;
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
