@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, relative, resolve } from "node:path";
@@ -114,6 +114,17 @@ describe("connector plugins", () => {
     expect(docs.status).toBe(0);
     expect(docs.stdout).toContain("# `http-poll` connector options");
     expect(docs.stdout).toMatch(/\| `url` \(required\) \| string \|/);
+  });
+
+  it("finds a plugin named as a package in node_modules beside the config", () => {
+    const dir = workDir();
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(EXAMPLE, join(dir, "node_modules", "fgconnect-plugin-example"), "dir");
+    const file = join(dir, "fgconnect.yaml");
+    writeFileSync(file, config(["fgconnect-plugin-example"]));
+    const validate = cli(["validate", "-c", file]);
+    expect(validate.stderr).toBe("");
+    expect(validate.stdout).toContain("valid (1 connector(s), 1 route(s))");
   });
 
   const refused = async (plugins: string[], files: Record<string, string> = {}) => {
