@@ -9,7 +9,7 @@ import {
   withStartRetry,
 } from "@fgconnect/core";
 import type { Logger } from "pino";
-import { type AdminServer, startAdmin } from "./admin.js";
+import { type AdminServer, startAdmin } from "./admin/server.js";
 import type { Config } from "./config/schema.js";
 import { createConnector } from "./connectors.js";
 import { leasedConnector, needsLease } from "./coordination.js";
@@ -108,6 +108,7 @@ export async function startDaemon(
         ready: () => engine.health().state === "running",
         deadLetter: () => engine.health().deadLetter,
         details: coordinator && (() => coordinationStatus(coordinator!)),
+        token: config.admin.token,
       });
       admin = server;
       closers.push(() => server.close());

@@ -132,7 +132,10 @@ export const configSchema = z
     coordination: coordinationSchema.optional(),
     admin: z
       .object({
-        enabled: z.boolean().default(true).describe("Serve /healthz, /readyz and /metrics."),
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe("Serve /healthz, /readyz, /metrics and the status page."),
         host: z
           .string()
           .default("127.0.0.1")
@@ -146,10 +149,17 @@ export const configSchema = z
           .max(65535)
           .default(9464)
           .describe("Port to listen on; 0 picks a free one."),
+        token: z
+          .string()
+          .min(16, "use at least 16 characters")
+          .optional()
+          .describe(
+            "Bearer token that requests changing state (dead-letter replay) must send as `Authorization: Bearer <token>`; without it they are refused (401). Reads stay open. Use ${ENV_VAR}; never commit it.",
+          ),
       })
       .strict()
       .prefault({})
-      .describe("The admin HTTP server."),
+      .describe("The admin HTTP server: health, metrics, the status page."),
     log: z
       .object({
         level: z
