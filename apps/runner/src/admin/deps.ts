@@ -1,5 +1,6 @@
 import type { Connector } from "@fgconnect/core";
 import type { Registry } from "prom-client";
+import type { StatusBoard } from "../status/board.js";
 
 /** What the admin routes read from the running daemon. */
 export interface AdminDeps {
@@ -12,4 +13,6 @@ export interface AdminDeps {
   details?: () => Record<string, unknown>;
   /** `admin.token`: the bearer token that requests changing state must carry. A secret. */
   token?: string;
+  /** What the status page and `/api/status` show; without it they answer 404. */
+  status?: StatusBoard;
 }

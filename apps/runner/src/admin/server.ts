@@ -2,8 +2,11 @@ import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { requireTokenForChanges } from "./auth.js";
 import type { AdminDeps } from "./deps.js";
+import { eventsRoutes } from "./events.js";
 import { healthRoutes } from "./health.js";
 import { metricsRoutes } from "./metrics.js";
+import { pageRoutes } from "./page.js";
+import { statusRoutes } from "./status.js";
 
 export interface AdminServer {
   url: string;
@@ -18,7 +21,13 @@ export interface AdminServer {
  */
 export type AdminRoutes = (app: FastifyInstance, deps: AdminDeps) => void;
 
-const ROUTES: readonly AdminRoutes[] = [healthRoutes, metricsRoutes];
+const ROUTES: readonly AdminRoutes[] = [
+  healthRoutes,
+  metricsRoutes,
+  statusRoutes,
+  eventsRoutes,
+  pageRoutes,
+];
 
 /** Builds the admin app without listening (tests use `app.inject`). */
 export function buildAdmin(deps: AdminDeps, extraRoutes: readonly AdminRoutes[] = []) {

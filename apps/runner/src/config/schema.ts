@@ -173,10 +173,18 @@ export const configSchema = z
             "Human-readable lines. Default: when stdout is a terminal. `--log-format` and $FGCONNECT_LOG_FORMAT (pretty or json) override it.",
           ),
         invocations: z
-          .boolean()
-          .default(false)
+          .enum(["info", "debug", "off"])
+          .optional()
           .describe(
-            "Log every invocation at info, with its request id, duration and result (noisy on busy streams).",
+            "Level at which each invocation is logged, with its request id, duration, result and the log tail a route asked for. Default: info when stdout is a terminal, debug otherwise.",
+          ),
+        summaryEverySeconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(60)
+          .describe(
+            "While invocations are not logged at info, one summary line this often: records in and out, failures, dead-lettered, lag. 0: never.",
           ),
       })
       .strict()
