@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page.evaluate and waitForFunction bodies run in the browser.)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
@@ -56,8 +58,9 @@ routes:
     mode: async
 deadLetter: { type: file, path: ./dead-letter.jsonl, fsync: false }
 admin: { port: 0 }
+log: { summaryEverySeconds: 1 }
 `,
-    { FGCONNECT_LOG_LEVEL: "info" },
+    { FGCONNECT_LOG_LEVEL: "debug" },
   );
   api = String(daemon.lines.find((l) => l.msg === "http server listening")?.url);
   browser = await launchBrowser();
@@ -102,14 +105,9 @@ describe("the status page", () => {
     expect(await row.locator("details pre").textContent()).toContain(
       'order received: {"sku":"a1"}',
     );
-    await page.waitForFunction(
-      () =>
-        [...document.querySelectorAll("tbody[data-fragment=routes] tr")]
-          .find((tr) => tr.querySelector("th")?.textContent === "orders")
-          ?.querySelectorAll("td")[3]?.textContent === "1",
-      undefined,
-      { timeout: 15_000 },
-    );
+    await expect
+      .poll(() => route.locator("td").nth(3).textContent(), { timeout: 15_000 })
+      .toBe("1");
     expect(await page.evaluate(() => (window as { sameDocument?: boolean }).sameDocument)).toBe(
       true,
     );
@@ -156,5 +154,15 @@ describe("the status page", () => {
     ).toBe(1);
     expect(await page.locator("#live").textContent()).toContain("need JavaScript");
     await context.close();
+  });
+
+  it("logs each invocation at debug when stdout is not a terminal, and a summary line", async () => {
+    const requestId = await order('{"sku":"logged"}');
+    const invoked = await daemon.waitFor((l) => l.msg === "invoked" && l.requestId === requestId);
+    expect(invoked).toMatchObject({ level: 20, function: "orders" });
+    expect(String(invoked.functionLog)).toContain("order received");
+    const summary = await daemon.waitFor((l) => l.msg === "summary" && Number(l.recordsOut) >= 1);
+    expect(summary).toMatchObject({ level: 30, periodSeconds: 1, failures: 0, deadLettered: 0 });
+    expect(Number(summary.recordsIn)).toBeGreaterThanOrEqual(1);
   });
 });

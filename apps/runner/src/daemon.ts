@@ -15,7 +15,7 @@ import { createConnector } from "./connectors.js";
 import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
 import { connectFunctionGraph } from "./functiongraph.js";
-import { invocationLogger, observedInvoker } from "./invocation-log.js";
+import { invocationLogger, invocationLogLevel, observedInvoker } from "./invocation-log.js";
 import { createMetrics, fanOut } from "./metrics.js";
 import { replicaId } from "./replica.js";
 import { StatusBoard } from "./status/board.js";
@@ -90,7 +90,10 @@ export async function startDaemon(
     const { registry, hooks } = createMetrics(() => connectors);
     if (coordinator) registerCoordinationMetrics(registry, coordinator);
     const board = new StatusBoard();
-    const invocationLevel = config.log.invocations ?? (process.stdout.isTTY ? "info" : "debug");
+    const invocationLevel = invocationLogLevel(
+      config.log.invocations,
+      process.stdout.isTTY === true,
+    );
     const logInvocation = invocationLogger(logger, invocationLevel);
     const invoker: Invoker = observedInvoker(client, (entry) => {
       board.recent.add(entry);

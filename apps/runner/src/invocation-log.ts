@@ -33,6 +33,14 @@ export interface InvocationEntry {
 
 export type InvocationLogLevel = "info" | "debug" | "off";
 
+/** `log.invocations`, or by default: info for a person watching a terminal, debug otherwise. */
+export function invocationLogLevel(
+  configured: InvocationLogLevel | undefined,
+  interactive: boolean,
+): InvocationLogLevel {
+  return configured ?? (interactive ? "info" : "debug");
+}
+
 /**
  * Wraps an invoker so that every call, success or failure, is reported to `observe` (the log,
  * the status page's list of recent invocations). The call itself is untouched.
