@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisEngine } from "../coordination/engines.js";
 import { launchBrowser } from "../harness/browser.js";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
 
@@ -25,6 +26,8 @@ const TICK = `exports.handler = async (event) => ({ tick: event.time });\n`;
 let daemon: DaemonProcess;
 let browser: Browser;
 let api: string;
+/** Coordination gives the cron connector a lease, which the page shows. */
+const coordination = redisEngine();
 
 beforeAll(async () => {
   const dir = workDir("fgc-status-");
@@ -44,7 +47,6 @@ connectors:
     routes: [{ name: create-order, method: POST, path: /orders }]
   ticks:
     type: cron
-    stateFile: ./cron-state.json
     schedules: [{ name: every-2s, schedule: "*/2 * * * * *" }]
 routes:
   - name: orders
@@ -59,6 +61,7 @@ routes:
 deadLetter: { type: file, path: ./dead-letter.jsonl, fsync: false }
 admin: { port: 0 }
 log: { summaryEverySeconds: 1 }
+coordination: ${JSON.stringify(coordination.section(5000))}
 `,
     { FGCONNECT_LOG_LEVEL: "debug" },
   );
@@ -72,6 +75,7 @@ afterAll(async () => {
     daemon.child.kill("SIGTERM");
     await daemon.exited;
   }
+  await coordination.cleanup();
 });
 
 const order = async (body: string) => {
@@ -91,6 +95,12 @@ describe("the status page", () => {
     const route = page.locator("tbody[data-fragment=routes] tr", { hasText: "orders" });
     expect(await route.locator("th").textContent()).toBe("orders");
     expect(await route.locator("td").nth(3).textContent()).toBe("0");
+    // A leased source (cron) says whether this replica holds its lease; a webhook needs none.
+    expect(await connector.locator("td").nth(2).textContent()).toBe("—");
+    const ticks = page.locator("tbody[data-fragment=connectors] tr", { hasText: "ticks" });
+    await expect
+      .poll(() => ticks.locator("td").nth(2).textContent(), { timeout: 15_000 })
+      .toBe("held");
     await page.waitForFunction(() =>
       document.getElementById("live")?.textContent?.startsWith("Live"),
     );
