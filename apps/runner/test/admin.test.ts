@@ -1,8 +1,9 @@
-import type { Connector } from "@fgconnect/core";
+import type { Connector, Engine } from "@fgconnect/core";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { AdminDeps } from "../src/admin/deps.js";
-import { type AdminRoutes, buildAdmin } from "../src/admin/server.js";
+import { type AdminRoutes, buildAdmin, startAdmin } from "../src/admin/server.js";
+import { StatusBoard } from "../src/status/board.js";
 
 const TOKEN = "a-token-of-sixteen-chars-or-more";
 
@@ -78,5 +79,69 @@ describe("the admin server", () => {
     });
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error).toContain("set admin.token");
+  });
+});
+
+describe("the status endpoints", () => {
+  const connector = {
+    name: "ticks",
+    type: "cron",
+    health: () => ({ connected: true }),
+  } as unknown as Connector;
+  const engine = {
+    routes: [{ name: "to-hello", from: "ticks", to: ["hello"], mode: "sync" }],
+    health: () => ({
+      state: "running",
+      paused: false,
+      buffered: { records: 0, bytes: 0 },
+      inFlight: 0,
+      deadLetter: { ok: true },
+      connectors: { ticks: { connected: true } },
+    }),
+  } as unknown as Engine;
+
+  it("serve the page with its files, the JSON, and a stream of updates", async () => {
+    const board = new StatusBoard();
+    board.start({ engine, connectors: [connector] });
+    board.recent.add({
+      at: Date.UTC(2026, 0, 1),
+      function: "hello",
+      mode: "sync",
+      durationMs: 7,
+      requestId: "req-1",
+      outcome: "success",
+    });
+    const admin = await startAdmin({ ...deps(), host: "127.0.0.1", port: 0, status: board });
+    try {
+      const page = await fetch(`${admin.url}/`);
+      expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+      const html = await page.text();
+      expect(html).toContain('<th scope="row">to-hello</th>');
+      expect(html).toContain("<code>req-1</code>");
+      expect(html).not.toContain("<!--fragment:");
+      expect((await fetch(`${admin.url}/status/status.js`)).headers.get("content-type")).toContain(
+        "javascript",
+      );
+      // Only the listed files: not the raw template, nothing else of the package.
+      expect((await fetch(`${admin.url}/status/index.html`)).status).toBe(404);
+      const status = (await (await fetch(`${admin.url}/api/status`)).json()) as {
+        connectors: { name: string; state: string }[];
+      };
+      expect(status.connectors).toEqual([
+        expect.objectContaining({ name: "ticks", state: "connected" }),
+      ]);
+
+      const stream = await fetch(`${admin.url}/api/events`);
+      expect(stream.headers.get("content-type")).toContain("text/event-stream");
+      const reader = stream.body!.getReader();
+      let text = "";
+      while (!text.includes("event: fragments"))
+        text += new TextDecoder().decode((await reader.read()).value);
+      expect(text).toMatch(/event: status\ndata: \{.*"requestId":"req-1"/);
+      await reader.cancel();
+    } finally {
+      await admin.close();
+      board.stop();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import type { StatusSnapshot } from "../status/snapshot.js";
 import { renderFragments } from "./render.js";
 import type { AdminRoutes } from "./server.js";
 
@@ -8,7 +9,8 @@ import type { AdminRoutes } from "./server.js";
 export const eventsRoutes: AdminRoutes = (app, deps) => {
   const board = deps.status;
   if (!board) return;
-  app.get("/api/events", (req, reply) => {
+  // A stream has no headers-only form.
+  app.get("/api/events", { exposeHeadRoute: false }, (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -20,14 +22,15 @@ export const eventsRoutes: AdminRoutes = (app, deps) => {
     });
     const send = (event: string, data: unknown) =>
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const push = () => {
-      const status = board.snapshot();
+    const push = (status: StatusSnapshot) => {
+      // A reader that does not keep up skips updates instead of piling them up here.
+      if (res.writableNeedDrain) return;
       send("status", status);
       send("fragments", renderFragments(status));
     };
     // The browser reconnects by itself after this long when the daemon restarts.
     res.write("retry: 2000\n\n");
-    push();
+    push(board.snapshot());
     const unsubscribe = board.subscribe(push);
     req.raw.once("close", unsubscribe);
   });
