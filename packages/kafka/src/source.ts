@@ -48,6 +48,7 @@ import {
   type ResolvedKafkaOptions,
   subscriptions,
 } from "./options.js";
+import { PartitionPauses } from "./partition-pauses.js";
 import { Partitions, type Tracked } from "./partitions.js";
 import { type KafkaRecord, toRecord } from "./record.js";
 import { wakeOrTimeout } from "./wake.js";
@@ -73,6 +74,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   /** For a timestamp start: the first offset to deliver on partitions the group never committed. */
   private startOffsets = new Map<string, number>();
   private paused = false;
+  private readonly partitionPauses = new PartitionPauses();
   private stopped = false;
   /** The group error that asks this member to rejoin: batches are handed back until it has. */
   private rejoining?: unknown;
@@ -193,6 +195,19 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     for (const wake of this.resumeWaiters.splice(0)) wake();
   }
 
+  /**
+   * One partition holds more than its share of the buffer: its batch handler is held (as for
+   * pause()) while the batches of the other partitions, handled concurrently, go on; so a big
+   * fetch of one partition cannot keep the others waiting.
+   */
+  pauseKey(key: string): void {
+    this.partitionPauses.pause(key);
+  }
+
+  resumeKey(key: string): void {
+    if (this.partitionPauses.resume(key)) for (const wake of this.resumeWaiters.splice(0)) wake();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wake of this.resumeWaiters.splice(0)) wake();
@@ -284,7 +299,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     const startAt = this.startOffsets.get(key);
     for (const message of batch.messages) {
       // A fetch may hold thousands of records: the engine's pause takes effect mid-batch.
-      if (this.paused) await this.hold(control);
+      if (this.held(batch)) await this.hold(control, batch);
       if (this.rejoining) return this.handBack(control);
       if (!control.isRunning() || control.isStale() || this.stopped) return;
       const offset = Number(message.offset);
@@ -310,19 +325,24 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     commits.readUpTo(Number(batch.lastOffset));
     control.resolveOffset(batch.lastOffset);
     await control.heartbeat();
-    await this.hold(control);
+    await this.hold(control, batch);
   }
 
   /**
-   * Backpressure: waits, heartbeating, while the engine has sources paused (see pause()). A
-   * rebalance ends the wait with the heartbeat's error; a stop or a stale batch ends it quietly.
+   * Backpressure: waits, heartbeating, while the engine has sources or this partition paused
+   * (see pause(), pauseKey()). A rebalance ends the wait with the heartbeat's error; a stop or a stale batch ends it quietly.
    */
-  private async hold(control: BatchControl): Promise<void> {
-    while (this.paused && !this.stopped && control.isRunning() && !control.isStale()) {
+  private async hold(control: BatchControl, batch: FetchedBatch): Promise<void> {
+    while (this.held(batch) && !this.stopped && control.isRunning() && !control.isStale()) {
       await wakeOrTimeout(this.resumeWaiters, this.options.heartbeatIntervalMs);
       if (this.rejoining) return this.handBack(control);
       await control.heartbeat();
     }
+  }
+
+  /** Paused as a whole, or this batch's partition over its share of the buffer. */
+  private held(batch: FetchedBatch): boolean {
+    return this.paused || this.partitionPauses.has(batch.topic, batch.partition);
   }
 
   private settled(tracked: Tracked, offset: number, outcome: RecordOutcome): void {
