@@ -15,16 +15,17 @@ import type {
   SourceRecord,
 } from "../connector.js";
 import { Backpressure } from "./backpressure.js";
-import { Batcher } from "./batcher.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createDeadLetterSink, type DeadLetterSink } from "./dead-letter.js";
-import { type DeliveryDeps, deliverBatch, deliveryTarget } from "./delivery.js";
+import { type DeliveryDeps, deliverBatch } from "./delivery.js";
 import { Dispatcher } from "./dispatcher.js";
 import { KeyShares } from "./key-shares.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { type EngineMetrics, withDefaultMetrics } from "./metrics.js";
 import { PendingRecord } from "./pending.js";
-import { EngineConfigError, type ResolvedRoute, Router, resolveRoutes } from "./router.js";
+import { type Reconfiguration, type ReconfigureResult, sourcesDiff } from "./reconfigure.js";
+import { type DeliveryJob, laneKey, RouteTable } from "./route-table.js";
+import { EngineConfigError, type ResolvedRoute, resolveRoutes } from "./router.js";
 import {
   DEFAULTS,
   type DeadLetterConfigInput,
@@ -78,7 +79,10 @@ export interface EngineHealth {
 }
 
 export interface Engine {
+  /** The routes in force (a reconfigure replaces them). */
   readonly routes: readonly ResolvedRoute[];
+  /** The connectors taking records, without those a reconfigure is draining out. */
+  readonly connectors: readonly Connector[];
   /** Starts every connector. Rejects (after stopping them all) if one fails to start. */
   start(): Promise<void>;
   /**
@@ -88,6 +92,11 @@ export interface Engine {
    * Calling it again returns the same promise.
    */
   stop(options?: StopOptions): Promise<StopResult>;
+  /**
+   * Swaps routes and connectors while running (see Reconfiguration). Rejects with
+   * EngineConfigError, changing nothing, when the new routes cannot work.
+   */
+  reconfigure(change: Reconfiguration): Promise<ReconfigureResult>;
   health(): EngineHealth;
 }
 
@@ -107,13 +116,8 @@ export interface Engine {
  * ```
  */
 export function createEngine(options: EngineOptions): Engine {
-  const connectors: readonly Connector[] = options.connectors;
-  const seen = new Set<string>();
-  for (const c of connectors) {
-    if (seen.has(c.name)) throw new EngineConfigError(`two connectors are named "${c.name}"`);
-    seen.add(c.name);
-  }
-  const routes = resolveRoutes(options.routes, connectors);
+  checkNames(options.connectors);
+  let active: readonly Connector[] = options.connectors;
   const limitsParsed = limitsSchema.safeParse(options.limits ?? {});
   if (!limitsParsed.success) {
     throw new EngineConfigError(`limits are invalid:\n${z.prettifyError(limitsParsed.error)}`, {
@@ -122,25 +126,28 @@ export function createEngine(options: EngineOptions): Engine {
   }
   const limits = limitsParsed.data;
   const ownsSink = !isSink(options.deadLetter);
-  const sink = isSink(options.deadLetter) ? options.deadLetter : sinkFromConfig(options.deadLetter);
   const metrics = withDefaultMetrics(options.metrics);
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
 
-  const router = new Router(routes);
   const backpressure = new Backpressure(limits);
   const hardStop = new AbortController();
   // Every in-flight invocation listens on this one signal: far more than Node's default of 10.
   setMaxListeners(0, hardStop.signal);
   const live = new Set<PendingRecord>();
-  const drainWaiters: (() => void)[] = [];
+  /** Records not yet handled, per connector name (a reconfigure drains one connector). */
+  const liveOf = new Map<string, number>();
+  const drainWaiters: { source?: string; wake: () => void }[] = [];
+  /** Connectors a reconfigure is draining out, each with the table it keeps routing by. */
+  const retiring = new Map<Connector, RouteTable>();
   let state: EngineState = "created";
   let sourcesPaused = false;
   let stopping: Promise<StopResult> | undefined;
+  let reconfiguring = false;
 
   const deps: DeliveryDeps = {
     invoker: options.invoker,
-    deadLetter: sink,
+    deadLetter: undefined as unknown as DeadLetterSink,
     slots: new Semaphore(limits.maxInFlight, (n) => metrics.inFlight(n)),
     clock,
     random: options.random ?? Math.random,
@@ -149,45 +156,39 @@ export function createEngine(options: EngineOptions): Engine {
     signal: hardStop.signal,
     deadLetterHealth: { ok: true },
   };
-  const batchers = new Map(
-    routes.map((route) => [
-      route.name,
-      new Batcher<PendingRecord>(route.batch, clock, (key, batch) =>
-        dispatchBatch(route, key, batch),
-      ),
-    ]),
-  );
-  for (const c of connectors) {
-    if (!routes.some((r) => r.from === c.name)) {
-      logger.warn(
-        { connector: c.name },
-        "no route takes this connector's records; all are unrouted",
-      );
-    }
-  }
-
   // One lane per route × function × key: a slow function does not hold back the others.
   const onTaskError = (error: unknown) =>
     logger.error({ err: String(error) }, "delivery task failed unexpectedly");
-  const targets = new Map(
-    routes.map((route) => [
-      route,
-      route.to.map((urn) => {
-        const target = deliveryTarget(route, urn, hardStop.signal);
-        return new Dispatcher<PendingRecord[]>(
-          (batch) => deliverBatch(deps, target, batch),
-          onTaskError,
-        );
-      }),
-    ]),
+  const lanes = new Map<string, Dispatcher<DeliveryJob>>();
+  const runJob = (job: DeliveryJob) => deliverBatch(deps, job.target, job.batch);
+  const laneFor = (route: ResolvedRoute, urn: string) => {
+    const key = laneKey(route, urn);
+    let lane = lanes.get(key);
+    if (!lane) {
+      lane = new Dispatcher<DeliveryJob>(runJob, onTaskError);
+      lanes.set(key, lane);
+    }
+    return lane;
+  };
+  let table = new RouteTable(
+    resolveRoutes(options.routes, active),
+    clock,
+    laneFor,
+    hardStop.signal,
   );
+  const sink = isSink(options.deadLetter) ? options.deadLetter : sinkFromConfig(options.deadLetter);
+  deps.deadLetter = sink;
+  warnUnrouted(active, table.routes);
 
-  function dispatchBatch(
-    route: ResolvedRoute,
-    key: string | undefined,
-    batch: PendingRecord[],
-  ): void {
-    for (const lanes of targets.get(route)!) lanes.dispatch(key, batch);
+  function warnUnrouted(connectors: readonly Connector[], routes: readonly ResolvedRoute[]): void {
+    for (const c of connectors) {
+      if (!routes.some((r) => r.from === c.name)) {
+        logger.warn(
+          { connector: c.name },
+          "no route takes this connector's records; all are unrouted",
+        );
+      }
+    }
   }
 
   function push(
@@ -201,7 +202,8 @@ export function createEngine(options: EngineOptions): Engine {
       return Promise.resolve("abandoned");
     }
     metrics.received(labels);
-    const matched = router.match(connector.name, record);
+    const routing = retiring.get(connector) ?? table;
+    const matched = routing.router.match(connector.name, record);
     if (matched.length === 0) {
       metrics.unrouted(labels);
       return Promise.resolve("delivered");
@@ -220,16 +222,20 @@ export function createEngine(options: EngineOptions): Engine {
       settled,
     );
     live.add(pending);
+    liveOf.set(labels.source, (liveOf.get(labels.source) ?? 0) + 1);
     if (shares && record.orderingKey !== undefined) shares.add(record.orderingKey, bytes);
     const transition = backpressure.add(bytes);
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (transition === "pause") pauseSources();
-    for (const route of matched) batchers.get(route.name)!.add(record.orderingKey, pending, bytes);
+    for (const route of matched) routing.add(route, record.orderingKey, pending, bytes);
     return promise;
   }
 
   function settled(p: PendingRecord, outcome: RecordOutcome): void {
     live.delete(p);
+    const left = liveOf.get(p.source.source)! - 1;
+    if (left > 0) liveOf.set(p.source.source, left);
+    else liveOf.delete(p.source.source);
     if (
       p.shares &&
       p.record.orderingKey !== undefined &&
@@ -240,14 +246,23 @@ export function createEngine(options: EngineOptions): Engine {
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (outcome === "abandoned") metrics.abandoned(p.source, 1);
     if (transition === "resume" && (state === "running" || state === "starting")) resumeSources();
-    if (live.size === 0) for (const wake of drainWaiters.splice(0)) wake();
+    if (left === 0 && drainWaiters.length > 0) {
+      const woken = drainWaiters.filter(
+        (w) => w.source === undefined || w.source === p.source.source,
+      );
+      for (const w of woken) {
+        if (w.source === undefined && live.size > 0) continue;
+        drainWaiters.splice(drainWaiters.indexOf(w), 1);
+        w.wake();
+      }
+    }
   }
 
   function pauseSources(): void {
     if (sourcesPaused) return;
     sourcesPaused = true;
     logger.info({ buffered: backpressure.records, bytes: backpressure.bytes }, "pausing sources");
-    for (const c of connectors) {
+    for (const c of active) {
       metrics.paused({ source: c.name });
       guard(() => c.pause(), c, "pause");
     }
@@ -257,7 +272,7 @@ export function createEngine(options: EngineOptions): Engine {
     if (!sourcesPaused) return;
     sourcesPaused = false;
     logger.info({ buffered: backpressure.records, bytes: backpressure.bytes }, "resuming sources");
-    for (const c of connectors) {
+    for (const c of active) {
       metrics.resumed({ source: c.name });
       guard(() => c.resume(), c, "resume");
     }
@@ -281,14 +296,22 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
-  function waitDrained(deadlineMs: number): Promise<boolean> {
-    if (live.size === 0) return Promise.resolve(true);
+  /** Waits until no record (of `source`, when given) is left unhandled, or the deadline. */
+  function waitDrained(deadlineMs: number, source?: string): Promise<boolean> {
+    if (source === undefined ? live.size === 0 : !liveOf.has(source)) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = clock.setTimeout(() => resolve(false), deadlineMs);
-      drainWaiters.push(() => {
-        clock.clearTimeout(timer);
-        resolve(true);
-      });
+      const waiter = {
+        source,
+        wake: () => {
+          clock.clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = clock.setTimeout(() => {
+        drainWaiters.splice(drainWaiters.indexOf(waiter), 1);
+        resolve(false);
+      }, deadlineMs);
+      drainWaiters.push(waiter);
     });
   }
 
@@ -301,12 +324,13 @@ export function createEngine(options: EngineOptions): Engine {
     }
     state = "stopping";
     pauseSources();
-    for (const b of batchers.values()) b.flushAll();
+    const tables = [table, ...retiring.values()];
+    for (const t of tables) t.flushAll();
     const drained = await waitDrained(deadlineMs);
     const leftovers = [...live];
     hardStop.abort();
-    for (const b of batchers.values()) b.clear();
-    for (const list of targets.values()) for (const lanes of list) lanes.clear();
+    for (const t of tables) t.clear();
+    for (const lane of lanes.values()) lane.clear();
     for (const p of leftovers) p.abandon();
     if (leftovers.length > 0) {
       logger.warn(
@@ -316,13 +340,7 @@ export function createEngine(options: EngineOptions): Engine {
     }
     // One turn of the microtask queue: connectors see every outcome before their stop().
     await Promise.resolve();
-    for (const c of connectors) {
-      try {
-        await c.stop();
-      } catch (error) {
-        logger.error({ connector: c.name, err: String(error) }, "connector stop() failed");
-      }
-    }
+    for (const c of [...active, ...retiring.keys()]) await stopConnector(c);
     if (ownsSink)
       await sink
         .close?.()
@@ -333,23 +351,100 @@ export function createEngine(options: EngineOptions): Engine {
     return { drained, abandoned: leftovers.length };
   }
 
+  async function stopConnector(c: Connector): Promise<void> {
+    try {
+      await c.stop();
+    } catch (error) {
+      logger.error({ connector: c.name, err: String(error) }, "connector stop() failed");
+    }
+  }
+
+  function startConnector(c: Connector): Promise<void> {
+    const labels = { source: c.name };
+    const shares = keyShares(c);
+    const ctx: ConnectorContext = { push: (record) => push(c, labels, shares, record), logger };
+    return c.start(ctx);
+  }
+
+  /** Pauses a connector leaving in a reconfigure, lets its records finish, then stops it. */
+  async function retire(c: Connector, deadlineMs: number): Promise<number> {
+    guard(() => c.pause(), c, "pause");
+    const drained = await waitDrained(deadlineMs, c.name);
+    if (state !== "running") return 0; // a stop came meanwhile: it finishes this connector
+    let abandoned = 0;
+    if (!drained) {
+      for (const p of [...live]) {
+        if (p.source.source !== c.name) continue;
+        p.abandon();
+        abandoned += 1;
+      }
+      logger.warn(
+        { connector: c.name, abandoned, deadlineMs },
+        "drain deadline passed; records abandoned",
+      );
+    }
+    await Promise.resolve(); // the connector sees every outcome before its stop()
+    await stopConnector(c);
+    retiring.delete(c);
+    return abandoned;
+  }
+
+  async function reconfigure(change: Reconfiguration): Promise<ReconfigureResult> {
+    if (state !== "running") throw new Error(`the engine cannot be reconfigured: it is ${state}`);
+    if (reconfiguring) throw new Error("the engine is already being reconfigured");
+    checkNames(change.connectors);
+    const next = resolveRoutes(change.routes, change.connectors);
+    const { leaving, joining } = sourcesDiff(active, change.connectors);
+    reconfiguring = true;
+    try {
+      // The swap happens here, between two records: from now on pushes take the new routes,
+      // except those of leaving connectors, which keep the table they ran with until stopped.
+      const old = table;
+      table = new RouteTable(next, clock, laneFor, hardStop.signal);
+      for (const c of leaving) retiring.set(c, old);
+      active = active.filter((c) => !leaving.includes(c));
+      old.flushAll();
+      warnUnrouted(change.connectors, next);
+      const deadlineMs = change.deadlineMs ?? DEFAULTS.stopDeadlineMs;
+      const abandoned = await Promise.all(leaving.map((c) => retire(c, deadlineMs)));
+      const failed: ReconfigureResult["failed"] = [];
+      if (state === "running") {
+        // Started only once those they replace are stopped: the same port, lease, client id.
+        active = [...active, ...joining];
+        const started = await Promise.allSettled(joining.map(startConnector));
+        started.forEach((result, i) => {
+          const c = joining[i]!;
+          if (result.status === "fulfilled") {
+            if (sourcesPaused) guard(() => c.pause(), c, "pause");
+            return;
+          }
+          active = active.filter((a) => a !== c);
+          failed.push({ connector: c.name, error: result.reason });
+        });
+      }
+      return {
+        stopped: leaving.map((c) => c.name),
+        started: joining.filter((c) => active.includes(c)).map((c) => c.name),
+        failed,
+        abandoned: abandoned.reduce((a, b) => a + b, 0),
+      };
+    } finally {
+      reconfiguring = false;
+    }
+  }
+
   const engine: Engine = {
-    routes,
+    get routes() {
+      return table.routes;
+    },
+    get connectors() {
+      return active;
+    },
     async start() {
       if (state !== "created") throw new Error(`the engine cannot start: it is ${state}`);
       state = "starting";
       try {
-        await Promise.all(
-          connectors.map((c) => {
-            const labels = { source: c.name };
-            const shares = keyShares(c);
-            const ctx: ConnectorContext = {
-              push: (record) => push(c, labels, shares, record),
-              logger,
-            };
-            return c.start(ctx);
-          }),
-        );
+        await Promise.all(active.map(startConnector));
       } catch (error) {
         await engine.stop({ deadlineMs: 0 });
         throw error;
@@ -360,9 +455,11 @@ export function createEngine(options: EngineOptions): Engine {
       stopping ??= stop(stopOptions);
       return stopping;
     },
+    reconfigure,
     health() {
       const health: Record<string, ConnectorHealth> = {};
-      for (const c of connectors) {
+      // A connector being drained out shows until its replacement (same name) starts.
+      for (const c of [...retiring.keys(), ...active]) {
         try {
           health[c.name] = c.health();
         } catch (error) {
@@ -386,6 +483,14 @@ export function createEngine(options: EngineOptions): Engine {
 let captured: ((outcome: RecordOutcome) => void) | undefined;
 function captureResolve(resolve: (outcome: RecordOutcome) => void): void {
   captured = resolve;
+}
+
+function checkNames(connectors: readonly Connector[]): void {
+  const seen = new Set<string>();
+  for (const c of connectors) {
+    if (seen.has(c.name)) throw new EngineConfigError(`two connectors are named "${c.name}"`);
+    seen.add(c.name);
+  }
 }
 
 function isSink(value: DeadLetterSink | DeadLetterConfigInput): value is DeadLetterSink {
