@@ -15,11 +15,16 @@ export interface ConfigWatcher {
 export async function watchConfig(
   file: string,
   onChange: () => void,
-  options: { debounceMs?: number; onError?: (err: unknown) => void } = {},
+  options: {
+    debounceMs?: number;
+    /** The bytes the running config was read from: a change made since is not missed. */
+    loaded?: Buffer;
+    onError?: (err: unknown) => void;
+  } = {},
 ): Promise<ConfigWatcher> {
   const debounceMs = options.debounceMs ?? 300;
   const read = () => readFile(file).catch(() => undefined);
-  let last = await read();
+  let last = options.loaded ?? (await read());
   let timer: NodeJS.Timeout | undefined;
   const name = basename(file);
   const check = async () => {
@@ -36,6 +41,7 @@ export async function watchConfig(
     timer = setTimeout(() => void check(), debounceMs);
   });
   watcher.on("error", (err) => options.onError?.(err));
+  if (options.loaded) void check();
   return {
     close() {
       clearTimeout(timer);

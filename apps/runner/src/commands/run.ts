@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Command, CommanderError, Option } from "commander";
 import type { Logger } from "pino";
@@ -104,6 +105,8 @@ async function run(
     const file = configPath(options);
     const pretty = prettyFrom(options.logFormat);
     const level = logLevelFromEnv();
+    // The bytes the config is read from: what --watch compares later changes with.
+    const loaded = options.watch ? await readFile(file).catch(() => undefined) : undefined;
     const config = await readConfig(file);
     const log = createLogger({
       level: level ?? config.log.level,
@@ -124,6 +127,7 @@ async function run(
     reloader = createReloader({ daemon, read: () => readConfig(file), logger: log });
     const watcher = options.watch
       ? await watchConfig(file, () => reload("watch"), {
+          loaded,
           onError: (err) => log.warn({ err: String(err) }, "watching the config file failed"),
         })
       : undefined;
