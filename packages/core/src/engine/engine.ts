@@ -6,7 +6,6 @@
 
 import { setMaxListeners } from "node:events";
 import { z } from "zod";
-import type { Invoker } from "../client/types.js";
 import type {
   Connector,
   ConnectorContext,
@@ -15,90 +14,35 @@ import type {
   SourceRecord,
 } from "../connector.js";
 import { Backpressure } from "./backpressure.js";
-import { type Clock, systemClock } from "./clock.js";
+import { systemClock } from "./clock.js";
 import { createDeadLetterSink, type DeadLetterSink } from "./dead-letter.js";
 import { type DeliveryDeps, deliverBatch } from "./delivery.js";
-import { Dispatcher } from "./dispatcher.js";
+import type {
+  Engine,
+  EngineOptions,
+  EngineState,
+  StopOptions,
+  StopResult,
+} from "./engine-types.js";
 import { KeyShares } from "./key-shares.js";
-import { type Logger, silentLogger } from "./logger.js";
-import { type EngineMetrics, withDefaultMetrics } from "./metrics.js";
+import { LiveRecords } from "./live-records.js";
+import { silentLogger } from "./logger.js";
+import { withDefaultMetrics } from "./metrics.js";
 import { PendingRecord } from "./pending.js";
 import { type Reconfiguration, type ReconfigureResult, sourcesDiff } from "./reconfigure.js";
-import { type DeliveryJob, laneKey, RouteTable } from "./route-table.js";
+import { Lanes, RouteTable } from "./route-table.js";
 import { EngineConfigError, type ResolvedRoute, resolveRoutes } from "./router.js";
-import {
-  DEFAULTS,
-  type DeadLetterConfigInput,
-  type LimitsInput,
-  limitsSchema,
-  type RouteInput,
-} from "./schema.js";
+import { DEFAULTS, type DeadLetterConfigInput, limitsSchema } from "./schema.js";
 import { Semaphore } from "./semaphore.js";
 
-export interface EngineOptions {
-  invoker: Invoker;
-  /** Connectors of different record types mix: `Connector<KafkaRecord>` is a `Connector`. */
-  connectors: readonly Connector[];
-  routes: readonly RouteInput[];
-  /** A sink, or the config of one (the engine then owns it and closes it at stop). */
-  deadLetter: DeadLetterSink | DeadLetterConfigInput;
-  limits?: LimitsInput;
-  metrics?: Partial<EngineMetrics>;
-  logger?: Logger;
-  clock?: Clock;
-  /** Uniform in [0, 1), for retry jitter. */
-  random?: () => number;
-}
-
-export interface StopOptions {
-  /** How long to let buffered and in-flight records finish, in ms (default 20 000). */
-  deadlineMs?: number;
-}
-
-export interface StopResult {
-  /** Every record was delivered or dead-lettered before the deadline. */
-  drained: boolean;
-  /** Records given back undelivered (outcome `abandoned`). */
-  abandoned: number;
-}
-
-export type EngineState = "created" | "starting" | "running" | "stopping" | "stopped";
-
-export interface EngineHealth {
-  state: EngineState;
-  /** Sources are paused because the buffer is full. */
-  paused: boolean;
-  buffered: { records: number; bytes: number };
-  inFlight: number;
-  /**
-   * The dead-letter sink: not ok from a failed write until the next one succeeds (its records
-   * are not acknowledged meanwhile); `reason` says what failed.
-   */
-  deadLetter: { ok: boolean; reason?: string };
-  connectors: Record<string, ConnectorHealth>;
-}
-
-export interface Engine {
-  /** The routes in force (a reconfigure replaces them). */
-  readonly routes: readonly ResolvedRoute[];
-  /** The connectors taking records, without those a reconfigure is draining out. */
-  readonly connectors: readonly Connector[];
-  /** Starts every connector. Rejects (after stopping them all) if one fails to start. */
-  start(): Promise<void>;
-  /**
-   * Stops intake (connectors are paused; later pushes are `abandoned`), sends open batches,
-   * lets deliveries finish until the deadline, then aborts what is left and gives those
-   * records back as `abandoned` (never acknowledged). Finally calls each connector's `stop()`.
-   * Calling it again returns the same promise.
-   */
-  stop(options?: StopOptions): Promise<StopResult>;
-  /**
-   * Swaps routes and connectors while running (see Reconfiguration). Rejects with
-   * EngineConfigError, changing nothing, when the new routes cannot work.
-   */
-  reconfigure(change: Reconfiguration): Promise<ReconfigureResult>;
-  health(): EngineHealth;
-}
+export type {
+  Engine,
+  EngineHealth,
+  EngineOptions,
+  EngineState,
+  StopOptions,
+  StopResult,
+} from "./engine-types.js";
 
 /**
  * Builds an engine; throws EngineConfigError when a route, a connector name or a limit cannot
@@ -118,6 +62,7 @@ export interface Engine {
 export function createEngine(options: EngineOptions): Engine {
   checkNames(options.connectors);
   let active: readonly Connector[] = options.connectors;
+  const routes = resolveRoutes(options.routes, active);
   const limitsParsed = limitsSchema.safeParse(options.limits ?? {});
   if (!limitsParsed.success) {
     throw new EngineConfigError(`limits are invalid:\n${z.prettifyError(limitsParsed.error)}`, {
@@ -126,6 +71,7 @@ export function createEngine(options: EngineOptions): Engine {
   }
   const limits = limitsParsed.data;
   const ownsSink = !isSink(options.deadLetter);
+  const sink = isSink(options.deadLetter) ? options.deadLetter : sinkFromConfig(options.deadLetter);
   const metrics = withDefaultMetrics(options.metrics);
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
@@ -134,10 +80,7 @@ export function createEngine(options: EngineOptions): Engine {
   const hardStop = new AbortController();
   // Every in-flight invocation listens on this one signal: far more than Node's default of 10.
   setMaxListeners(0, hardStop.signal);
-  const live = new Set<PendingRecord>();
-  /** Records not yet handled, per connector name (a reconfigure drains one connector). */
-  const liveOf = new Map<string, number>();
-  const drainWaiters: { source?: string; wake: () => void }[] = [];
+  const live = new LiveRecords(clock);
   /** Connectors a reconfigure is draining out, each with the table it keeps routing by. */
   const retiring = new Map<Connector, RouteTable>();
   let state: EngineState = "created";
@@ -147,7 +90,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   const deps: DeliveryDeps = {
     invoker: options.invoker,
-    deadLetter: undefined as unknown as DeadLetterSink,
+    deadLetter: sink,
     slots: new Semaphore(limits.maxInFlight, (n) => metrics.inFlight(n)),
     clock,
     random: options.random ?? Math.random,
@@ -159,25 +102,8 @@ export function createEngine(options: EngineOptions): Engine {
   // One lane per route × function × key: a slow function does not hold back the others.
   const onTaskError = (error: unknown) =>
     logger.error({ err: String(error) }, "delivery task failed unexpectedly");
-  const lanes = new Map<string, Dispatcher<DeliveryJob>>();
-  const runJob = (job: DeliveryJob) => deliverBatch(deps, job.target, job.batch);
-  const laneFor = (route: ResolvedRoute, urn: string) => {
-    const key = laneKey(route, urn);
-    let lane = lanes.get(key);
-    if (!lane) {
-      lane = new Dispatcher<DeliveryJob>(runJob, onTaskError);
-      lanes.set(key, lane);
-    }
-    return lane;
-  };
-  let table = new RouteTable(
-    resolveRoutes(options.routes, active),
-    clock,
-    laneFor,
-    hardStop.signal,
-  );
-  const sink = isSink(options.deadLetter) ? options.deadLetter : sinkFromConfig(options.deadLetter);
-  deps.deadLetter = sink;
+  const lanes = new Lanes((job) => deliverBatch(deps, job.target, job.batch), onTaskError);
+  let table = new RouteTable(routes, clock, lanes, hardStop.signal);
   warnUnrouted(active, table.routes);
 
   function warnUnrouted(connectors: readonly Connector[], routes: readonly ResolvedRoute[]): void {
@@ -222,7 +148,6 @@ export function createEngine(options: EngineOptions): Engine {
       settled,
     );
     live.add(pending);
-    liveOf.set(labels.source, (liveOf.get(labels.source) ?? 0) + 1);
     if (shares && record.orderingKey !== undefined) shares.add(record.orderingKey, bytes);
     const transition = backpressure.add(bytes);
     metrics.buffered(backpressure.records, backpressure.bytes);
@@ -233,9 +158,6 @@ export function createEngine(options: EngineOptions): Engine {
 
   function settled(p: PendingRecord, outcome: RecordOutcome): void {
     live.delete(p);
-    const left = liveOf.get(p.source.source)! - 1;
-    if (left > 0) liveOf.set(p.source.source, left);
-    else liveOf.delete(p.source.source);
     if (
       p.shares &&
       p.record.orderingKey !== undefined &&
@@ -246,16 +168,6 @@ export function createEngine(options: EngineOptions): Engine {
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (outcome === "abandoned") metrics.abandoned(p.source, 1);
     if (transition === "resume" && (state === "running" || state === "starting")) resumeSources();
-    if (left === 0 && drainWaiters.length > 0) {
-      const woken = drainWaiters.filter(
-        (w) => w.source === undefined || w.source === p.source.source,
-      );
-      for (const w of woken) {
-        if (w.source === undefined && live.size > 0) continue;
-        drainWaiters.splice(drainWaiters.indexOf(w), 1);
-        w.wake();
-      }
-    }
   }
 
   function pauseSources(): void {
@@ -296,25 +208,6 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
-  /** Waits until no record (of `source`, when given) is left unhandled, or the deadline. */
-  function waitDrained(deadlineMs: number, source?: string): Promise<boolean> {
-    if (source === undefined ? live.size === 0 : !liveOf.has(source)) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = {
-        source,
-        wake: () => {
-          clock.clearTimeout(timer);
-          resolve(true);
-        },
-      };
-      const timer = clock.setTimeout(() => {
-        drainWaiters.splice(drainWaiters.indexOf(waiter), 1);
-        resolve(false);
-      }, deadlineMs);
-      drainWaiters.push(waiter);
-    });
-  }
-
   async function stop(stopOptions?: StopOptions): Promise<StopResult> {
     const deadlineMs = stopOptions?.deadlineMs ?? DEFAULTS.stopDeadlineMs;
     if (state === "created") {
@@ -326,11 +219,11 @@ export function createEngine(options: EngineOptions): Engine {
     pauseSources();
     const tables = [table, ...retiring.values()];
     for (const t of tables) t.flushAll();
-    const drained = await waitDrained(deadlineMs);
-    const leftovers = [...live];
+    const drained = await live.drained(deadlineMs);
+    const leftovers = live.list();
     hardStop.abort();
     for (const t of tables) t.clear();
-    for (const lane of lanes.values()) lane.clear();
+    lanes.clear();
     for (const p of leftovers) p.abandon();
     if (leftovers.length > 0) {
       logger.warn(
@@ -369,12 +262,11 @@ export function createEngine(options: EngineOptions): Engine {
   /** Pauses a connector leaving in a reconfigure, lets its records finish, then stops it. */
   async function retire(c: Connector, deadlineMs: number): Promise<number> {
     guard(() => c.pause(), c, "pause");
-    const drained = await waitDrained(deadlineMs, c.name);
+    const drained = await live.drained(deadlineMs, c.name);
     if (state !== "running") return 0; // a stop came meanwhile: it finishes this connector
     let abandoned = 0;
     if (!drained) {
-      for (const p of [...live]) {
-        if (p.source.source !== c.name) continue;
+      for (const p of live.list(c.name)) {
         p.abandon();
         abandoned += 1;
       }
@@ -400,7 +292,7 @@ export function createEngine(options: EngineOptions): Engine {
       // The swap happens here, between two records: from now on pushes take the new routes,
       // except those of leaving connectors, which keep the table they ran with until stopped.
       const old = table;
-      table = new RouteTable(next, clock, laneFor, hardStop.signal);
+      table = new RouteTable(next, clock, lanes, hardStop.signal);
       for (const c of leaving) retiring.set(c, old);
       active = active.filter((c) => !leaving.includes(c));
       old.flushAll();

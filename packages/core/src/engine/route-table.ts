@@ -9,7 +9,7 @@
 import { Batcher } from "./batcher.js";
 import type { Clock } from "./clock.js";
 import { type DeliveryTarget, deliveryTarget } from "./delivery.js";
-import type { Dispatcher } from "./dispatcher.js";
+import { Dispatcher } from "./dispatcher.js";
 import type { PendingRecord } from "./pending.js";
 import { type ResolvedRoute, Router } from "./router.js";
 
@@ -19,7 +19,30 @@ export interface DeliveryJob {
   batch: PendingRecord[];
 }
 
-export type Lanes = (route: ResolvedRoute, urn: string) => Dispatcher<DeliveryJob>;
+/** Every route's lanes to each of its functions, made when first needed, kept after. */
+export class Lanes {
+  readonly #lanes = new Map<string, Dispatcher<DeliveryJob>>();
+
+  constructor(
+    private readonly run: (job: DeliveryJob) => Promise<void>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  of(route: ResolvedRoute, urn: string): Dispatcher<DeliveryJob> {
+    const key = `${route.name}\u0000${urn}`;
+    let lane = this.#lanes.get(key);
+    if (!lane) {
+      lane = new Dispatcher(this.run, this.onError);
+      this.#lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  /** Forgets queued jobs (at a hard stop). */
+  clear(): void {
+    for (const lane of this.#lanes.values()) lane.clear();
+  }
+}
 
 export class RouteTable {
   readonly router: Router;
@@ -34,7 +57,7 @@ export class RouteTable {
     this.router = new Router(routes);
     for (const route of routes) {
       const outs = route.to.map((urn) => ({
-        lane: lanes(route, urn),
+        lane: lanes.of(route, urn),
         target: deliveryTarget(route, urn, signal),
       }));
       this.#batchers.set(
@@ -60,9 +83,4 @@ export class RouteTable {
   clear(): void {
     for (const b of this.#batchers.values()) b.clear();
   }
-}
-
-/** The key of a route's lane to one function. */
-export function laneKey(route: ResolvedRoute, urn: string): string {
-  return `${route.name}\u0000${urn}`;
 }
