@@ -28,7 +28,7 @@ export function createReloader(options: {
   const { daemon, read, logger } = options;
   const reloads = new Counter({
     name: "fgconnect_config_reloads_total",
-    help: "Config reloads (SIGHUP, --watch), by result: applied, partial (a restart is required for some sections), unchanged, refused (invalid config), failed.",
+    help: "Config reloads (SIGHUP, --watch), by result: applied, partial (a restart is required for some sections), unchanged, refused (invalid config; nothing applied), failed (applied, but a connector did not start).",
     labelNames: ["result"],
     registers: [daemon.metrics],
   });
@@ -75,11 +75,12 @@ export function createReloader(options: {
       }
       return applied.failed.length > 0 ? "failed" : "applied";
     } catch (err) {
+      // The daemon checks everything before it changes anything: nothing was applied.
       logger.error(
         { trigger, problems: explain(err) },
         "config reload refused: the running config stays",
       );
-      return "failed";
+      return "refused";
     }
   }
 

@@ -83,6 +83,7 @@ export function createEngine(options: EngineOptions): Engine {
   const live = new LiveRecords(clock);
   /** Connectors a reconfigure is draining out, each with the table it keeps routing by. */
   const retiring = new Map<Connector, RouteTable>();
+  const stopsUnderWay = new Map<Connector, Promise<void>>();
   let state: EngineState = "created";
   let sourcesPaused = false;
   let stopping: Promise<StopResult> | undefined;
@@ -233,7 +234,8 @@ export function createEngine(options: EngineOptions): Engine {
     }
     // One turn of the microtask queue: connectors see every outcome before their stop().
     await Promise.resolve();
-    for (const c of [...active, ...retiring.keys()]) await stopConnector(c);
+    for (const c of [...active, ...retiring.keys()])
+      await (stopsUnderWay.get(c) ?? stopConnector(c));
     if (ownsSink)
       await sink
         .close?.()
@@ -276,7 +278,12 @@ export function createEngine(options: EngineOptions): Engine {
       );
     }
     await Promise.resolve(); // the connector sees every outcome before its stop()
-    await stopConnector(c);
+    if (state !== "running") return abandoned;
+    // Kept in `retiring` until stopped: a stop() meanwhile waits for this one, not a second.
+    const stopped = stopConnector(c);
+    stopsUnderWay.set(c, stopped);
+    await stopped;
+    stopsUnderWay.delete(c);
     retiring.delete(c);
     return abandoned;
   }

@@ -170,6 +170,22 @@ describe("reconfigure()", () => {
     expect(h.engine.connectors).toEqual([h.connector]);
   });
 
+  it("leaves a connector being drained to a stop that comes meanwhile, stopped once", async () => {
+    const h = await startEngine();
+    h.invoker.hold();
+    void h.connector.push(record("in-flight"));
+    await settle();
+    const reconfiguring = h.engine.reconfigure({ connectors: [], routes: [] });
+    await settle();
+    const stopping = h.engine.stop({ deadlineMs: 5_000 });
+    h.invoker.release();
+    await settle();
+    expect(await stopping).toEqual({ drained: true, abandoned: 0 });
+    expect(await reconfiguring).toMatchObject({ stopped: ["src"], abandoned: 0 });
+    expect(h.connector.outcomes.get("in-flight")).toBe("delivered");
+    expect(h.connector.calls).toEqual(["pause", "stop"]);
+  });
+
   it("is refused unless the engine is running", async () => {
     const h = await startEngine();
     await h.engine.stop({ deadlineMs: 0 });
