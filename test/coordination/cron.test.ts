@@ -4,9 +4,8 @@ import { engines, type TestEngine } from "./engines.js";
 import { Replicas, until } from "./replicas.js";
 
 const LEASE_MS = 2000;
-const RENEW_MS = LEASE_MS / 3;
-// The documented bound (leaseMs + one renewal period), plus room for a loaded machine.
-const TAKEOVER_BOUND_MS = LEASE_MS + RENEW_MS + 2500;
+// The documented bound (leaseMs), plus room for a loaded machine.
+const TAKEOVER_BOUND_MS = LEASE_MS + 3000;
 
 let emu: Emulator;
 beforeAll(async () => {
