@@ -1,5 +1,6 @@
 // Checks (and where it can, installs) what the integration tests' servers need: Java and
-// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl.
+// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl, and the
+// redis-server binary (a coordination test restarts a Redis of its own).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
@@ -8,18 +9,20 @@ const mosquitto = () =>
   has("mosquitto") || ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"].some(existsSync);
 
 const missing = [];
-if (!mosquitto() || !has("openssl")) {
+if (!mosquitto() || !has("openssl") || !has("redis-server")) {
   const root = process.getuid?.() === 0;
   if (root && has("apt-get")) {
-    console.log("installing mosquitto and openssl from the system's packages…");
+    console.log("installing mosquitto, openssl and redis-server from the system's packages…");
     execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    execFileSync("apt-get", ["install", "-y", "-qq", "mosquitto", "openssl"], {
+    execFileSync("apt-get", ["install", "-y", "-qq", "mosquitto", "openssl", "redis-server"], {
       stdio: "inherit",
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
   }
   if (!mosquitto()) missing.push("mosquitto (Debian/Ubuntu: apt-get install mosquitto)");
   if (!has("openssl")) missing.push("openssl");
+  if (!has("redis-server"))
+    missing.push("redis-server (Debian/Ubuntu: apt-get install redis-server)");
 }
 if (!has("java")) missing.push("Java 17 or later (java on PATH)");
 if (!has("mvn")) missing.push("Maven (mvn on PATH, with access to Maven Central)");
