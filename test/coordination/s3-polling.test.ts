@@ -47,7 +47,8 @@ beforeAll(async () => {
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
     requestChecksumCalculation: "WHEN_REQUIRED",
   });
-});
+  // On a clean clone the S3 server's jars are fetched from Maven Central first.
+}, 600_000);
 afterAll(async () => {
   s3?.destroy();
   await Promise.all([emu?.close(), server?.stop()]);
