@@ -1,6 +1,7 @@
 // Checks (and where it can, installs) what the integration tests' servers need: Java and
-// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl, and the
-// redis-server binary (a coordination test restarts a Redis of its own).
+// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl, the
+// redis-server binary (a coordination test restarts a Redis of its own); and the Chromium the
+// status page's browser test drives (Debian's, never Playwright's download).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
@@ -23,6 +24,19 @@ if (!mosquitto() || !has("openssl") || !has("redis-server")) {
   if (!has("openssl")) missing.push("openssl");
   if (!has("redis-server"))
     missing.push("redis-server (Debian/Ubuntu: apt-get install redis-server)");
+}
+const CHROMIUM = "/usr/bin/chromium";
+if (!existsSync(CHROMIUM)) {
+  if (process.getuid?.() === 0 && has("apt-get")) {
+    console.log("installing chromium from the system's packages…");
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  }
+  if (!existsSync(CHROMIUM))
+    missing.push(`Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
 }
 if (!has("java")) missing.push("Java 17 or later (java on PATH)");
 if (!has("mvn")) missing.push("Maven (mvn on PATH, with access to Maven Central)");
