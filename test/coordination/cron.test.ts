@@ -125,15 +125,19 @@ describe.each(engines)("cron under $name coordination", ({ make }) => {
     await replicas.start(3, config(engine));
     await replicas.leader("ticks");
     await until(() => ticksSince(from).size >= 3, 20_000, "three ticks");
-    const cuts: number[] = [];
     for (let cut = 0; cut < 3; cut++) {
       const before = ticksSince(from).size;
-      cuts.push(await engine.cutConnections());
+      // On a loaded machine the replicas may still be reconnecting from the last cut: each cut
+      // waits until it has closed some of their connections.
+      await until(
+        async () => (await engine.cutConnections()) > 0,
+        20_000,
+        "replica connections to cut",
+      );
       await until(() => ticksSince(from).size >= before + 3, 20_000, "ticks after the cut");
     }
     await replicas.stopAll();
-    // Every cut closed connections of the replicas, and the holder stopped acting.
-    expect(cuts.every((n) => n > 0)).toBe(true);
+    // The holder stopped acting after a cut.
     const lost = replicas.all.flatMap((d) => d.lines.filter((l) => l.msg.startsWith("lease lost")));
     expect(lost.length).toBeGreaterThan(0);
     const counts = ticksSince(from);
