@@ -10,3 +10,4 @@ export { type Fault, seededRandom } from "./fault.js";
 export type { FunctionConfig, FunctionDefinition, Handler } from "./function-config.js";
 export { loadFunctions } from "./loader.js";
 export type { InvocationMode, InvocationRecord, LogSink } from "./records.js";
+export { type SampleEvent, sampleEvent, sampleEvents } from "./sample-events.js";
