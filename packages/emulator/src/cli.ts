@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { FgconnectError } from "@fgconnect/core";
 import type { AuthOptions } from "./auth.js";
 import { DEFAULT_CLI_PORT } from "./constants.js";
 import { startEmulator } from "./emulator.js";
@@ -134,6 +135,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`fgconnect-emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  const text =
+    err instanceof FgconnectError
+      ? `${err.message}\n  → ${err.hint}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  process.stderr.write(`fgconnect-emulator: ${text}\n`);
   process.exit(1);
 });
