@@ -70,6 +70,20 @@ describe("the config's JSON Schema", () => {
       admin: { port: "${PORT:-9464}", enabled: "${ADMIN}" },
     };
     expect(errors(base)).toEqual([]);
+    const memory = {
+      ...base,
+      routes: [{ ...base.routes[0], delivery: { instanceMemoryMb: 300 } }],
+    };
+    expect(errors(memory).map((e) => e.params)).toContainEqual({
+      allowedValues: [
+        128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096, 8192, 10240,
+      ],
+    });
+    const fromEnv = {
+      ...memory,
+      routes: [{ ...base.routes[0], delivery: { instanceMemoryMb: "${MEM}" } }],
+    };
+    expect(errors(fromEnv)).toEqual([]);
     const bad = errors({ ...base, admin: { port: "9464x" } });
     expect(bad.map((e) => e.instancePath)).toEqual(["/admin/port", "/admin/port", "/admin/port"]);
   });

@@ -43,7 +43,15 @@ function transform(node: unknown): unknown {
     // Keys are not interpolated (propertyNames), defaults and examples are values.
     out[key] = key === "propertyNames" || key === "default" ? value : transform(value);
   }
-  return allowReference(discriminate(out));
+  return allowReference(discriminate(constsAsEnum(out)));
+}
+
+/** `anyOf` of constants of one type (QoS 0|1|2, memory sizes) → one enum: one error, not 15. */
+function constsAsEnum(node: Node): Node {
+  const variants = (node.anyOf ?? node.oneOf) as Node[] | undefined;
+  if (!variants?.every((v) => v.const !== undefined && v.type === variants[0]!.type)) return node;
+  const { anyOf: _a, oneOf: _o, ...rest } = node;
+  return { ...rest, type: variants[0]!.type, enum: variants.map((v) => v.const) };
 }
 
 /** `oneOf` of objects each with a constant `type` → `type` as an enum plus if/then per variant. */
@@ -73,8 +81,8 @@ function allowReference(node: Node): Node {
     type === "number" ||
     type === "integer" ||
     type === "boolean" ||
-    (type === "string" &&
-      (node.pattern !== undefined || node.format !== undefined || node.enum !== undefined));
+    node.enum !== undefined ||
+    (type === "string" && (node.pattern !== undefined || node.format !== undefined));
   if (!constrained || node.const !== undefined) return node;
   const { description, default: fallback, ...value } = node;
   return {
