@@ -59,6 +59,7 @@ describe("README examples", () => {
     const withExample = new Set(all.map((s) => s.id.split("#")[0]));
     for (const pkg of ["core", "cron", "emulator", "http", "kafka", "mqtt", "rabbitmq", "s3"])
       expect(withExample, pkg).toContain(`packages/${pkg}/README.md`);
+    expect(withExample).toContain("apps/runner/README.md");
   });
 
   it("type-check against the built packages", async () => {

@@ -16,6 +16,7 @@ import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { loggingInvoker } from "./invocation-log.js";
+import { createLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { replicaId } from "./replica.js";
 
@@ -38,9 +39,15 @@ export interface Daemon {
  */
 export async function startDaemon(
   config: Config,
-  options: { configDir: string; logger: Logger; signal?: AbortSignal },
+  options: {
+    configDir: string;
+    /** Default: the config's `log` settings, as `fgconnect run` logs. */
+    logger?: Logger;
+    signal?: AbortSignal;
+  },
 ): Promise<Daemon> {
-  const { logger, signal } = options;
+  const { signal } = options;
+  const logger = options.logger ?? createLogger(config.log);
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse())
