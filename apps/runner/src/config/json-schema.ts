@@ -25,23 +25,24 @@ export function configJsonSchema(registry: ConnectorRegistry = builtIns): Node {
   const { $schema, ...root } = z.toJSONSchema(configSchema, options) as Node;
   const { $schema: _, ...connector } = z.toJSONSchema(registry.configSchema(), options) as Node;
   ((root.properties as Node).connectors as Node).additionalProperties = connector;
-  const schema = {
+  return {
     $schema,
     $id: SCHEMA_URL,
     title: "fgconnect configuration",
     ...(transform(root) as Node),
     $defs: { reference: REFERENCE },
   };
-  return schema;
 }
+
+/** Left as they are: values (defaults, examples, constants) and key schemas (keys are literal). */
+const VALUES = new Set(["propertyNames", "default", "examples", "const", "enum"]);
 
 function transform(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(transform);
   if (node === null || typeof node !== "object") return node;
   const out: Node = {};
   for (const [key, value] of Object.entries(node as Node)) {
-    // Keys are not interpolated (propertyNames), defaults and examples are values.
-    out[key] = key === "propertyNames" || key === "default" ? value : transform(value);
+    out[key] = VALUES.has(key) ? value : transform(value);
   }
   return allowReference(discriminate(constsAsEnum(out)));
 }
