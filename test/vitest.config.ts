@@ -18,6 +18,7 @@ export default defineConfig({
       "./chaos",
       "./coordination",
       "./http",
+      "./status",
     ],
   },
 });
