@@ -20,6 +20,7 @@ import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { invocationLogger, invocationLogLevel, observedInvoker } from "./invocation-log.js";
+import { createLogger } from "./logger.js";
 import { createMetrics, fanOut } from "./metrics.js";
 import type { ConnectorRegistry } from "./registry.js";
 import { replicaId } from "./replica.js";
@@ -67,12 +68,15 @@ export async function startDaemon(
   config: Config,
   options: {
     configDir: string;
-    logger: Logger;
+    /** Default: the config's `log` settings, as `fgconnect run` logs. */
+    logger?: Logger;
     signal?: AbortSignal;
     connectorTypes?: ConnectorRegistry;
   },
 ): Promise<Daemon> {
-  const { logger, signal } = options;
+  const { signal } = options;
+  const logger =
+    options.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
   const types = options.connectorTypes ?? builtIns;
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {

@@ -114,7 +114,7 @@ function validate(
     checkFiles(raw, report);
     if (result.success) {
       checkFormats(result.data, registry, report);
-      checkSharedState(result.data, report);
+      checkSharedState(result.data, raw, report);
     }
   }
   if (issues.length > 0) throw new ConfigError(file, byLine(issues));
