@@ -33,3 +33,4 @@ export { renderOptionsDoc } from "./connector-docs.js";
 export * from "./coordination/index.js";
 export * from "./engine/index.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";
+export { traceContextOf } from "./trace-context.js";

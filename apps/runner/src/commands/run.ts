@@ -5,6 +5,13 @@ import { loadConfig } from "../config/load.js";
 import { startDaemon } from "../daemon.js";
 import { createLogger, type LogLevel } from "../logger.js";
 import {
+  startTelemetry,
+  type Telemetry,
+  TelemetryEnvError,
+  type TelemetrySettings,
+  telemetrySettings,
+} from "../telemetry.js";
+import {
   type ConfigOptions,
   configPath,
   EXAMPLE_CONFIG,
@@ -56,6 +63,19 @@ function prettyFrom(option: LogFormat | undefined): boolean | undefined {
   return value === "pretty";
 }
 
+/** The config's and OTEL_* variables' tracing settings; a variable that cannot work is a usage error. */
+function tracingFrom(
+  config: Awaited<ReturnType<typeof loadConfig>>,
+): TelemetrySettings | undefined {
+  try {
+    return telemetrySettings(config.telemetry);
+  } catch (err) {
+    if (err instanceof TelemetryEnvError)
+      throw new CommanderError(EXIT_USAGE, "fgconnect.env", err.message);
+    throw err;
+  }
+}
+
 async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<number> {
   // Signals are taken before anything starts: a stop during a slow start is a clean stop too.
   const stop = new AbortController();
@@ -84,6 +104,7 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
     const level = logLevelFromEnv();
     const config = await loadConfig(file);
     config.admin.host = process.env.FGCONNECT_ADMIN_HOST || config.admin.host;
+    const tracing = tracingFrom(config);
     const log = createLogger({
       level: level ?? config.log.level,
       pretty: pretty ?? config.log.pretty,
@@ -95,10 +116,15 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
     }
     if (file === EXAMPLE_CONFIG) log.info({ config: file }, "running the bundled example");
 
+    const telemetry: Telemetry | undefined = tracing && (await startTelemetry(tracing, log));
+    // Spans of what was delivered are flushed after the daemon stopped, or failed to start.
     const daemon = await startDaemon(config, {
       configDir: dirname(file),
       logger: log,
       signal: stop.signal,
+    }).catch(async (err: unknown) => {
+      await telemetry?.shutdown();
+      throw err;
     });
     await stopped;
     log.info(
@@ -115,6 +141,8 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
     } catch (err) {
       log.error({ err }, "error while stopping");
       return EXIT_RUNTIME;
+    } finally {
+      await telemetry?.shutdown();
     }
   };
   return Promise.race([body(), secondSignal]);
