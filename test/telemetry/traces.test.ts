@@ -287,8 +287,8 @@ describe("traces of MQTT 5 messages (OTLP/HTTP JSON)", () => {
     const producers = [producer(), producer(), producer()];
     const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
     try {
+      // One topic: one ordering key, so the three are batched together.
       for (const [i, p] of producers.entries())
-        // One topic: one ordering key, so the three are batched together.
         await client.publishAsync(`${topic}/sensor`, JSON.stringify({ i }), {
           qos: 1,
           properties: { userProperties: { traceparent: traceparent(p) } },
