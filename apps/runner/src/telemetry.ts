@@ -103,7 +103,11 @@ export async function startTelemetry(
   provider.register();
   log.info(
     {
-      endpoint: printable(settings.url) ?? "from OTEL_EXPORTER_OTLP_*",
+      endpoint: printable(
+        settings.url ||
+          process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+          process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      ),
       protocol: settings.protocol,
       sampler: process.env.OTEL_TRACES_SAMPLER || "parentbased_always_on",
     },
@@ -127,17 +131,47 @@ function runnerVersion(): string {
 
 /** The URL without credentials, for the log. */
 function printable(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  const u = new URL(url);
-  u.username = "";
-  u.password = "";
-  return u.href;
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.href;
+  } catch {
+    return "(not a URL)";
+  }
 }
 
-/** The SDK's own complaints (a collector that cannot be reached…): one warn line each. */
+/** Of the SDK's repeated complaints (a collector down fails every export), one line a minute. */
+const REPEAT_MS = 60_000;
+
+/**
+ * The SDK's own complaints (a collector that cannot be reached…): one warn line, with the
+ * error's message rather than the serialised error and its stack.
+ */
 function diagLogger(log: Logger): DiagLogger {
-  const warn = (message: string, ...args: unknown[]) =>
-    log.warn({ detail: args.map(String).join(" ") || undefined }, `tracing: ${message}`);
+  const last = new Map<string, number>();
+  const warn = (message: string, ...args: unknown[]) => {
+    const text = `tracing: ${messageOf(message)}`;
+    const now = Date.now();
+    if (now - (last.get(text) ?? Number.NEGATIVE_INFINITY) < REPEAT_MS) return;
+    last.set(text, now);
+    const detail = args.map(messageOf).join(" ");
+    log.warn(detail ? { detail } : {}, text);
+  };
   const ignore = () => undefined;
   return { error: warn, warn, info: ignore, debug: ignore, verbose: ignore };
+}
+
+/** The SDK logs errors as JSON text ({message, stack…}) or as Error objects. */
+function messageOf(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value !== "string") return String(value);
+  if (!value.startsWith("{")) return value;
+  try {
+    const parsed = JSON.parse(value) as { message?: unknown };
+    return typeof parsed.message === "string" ? parsed.message : value;
+  } catch {
+    return value;
+  }
 }
