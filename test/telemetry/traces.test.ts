@@ -1,11 +1,12 @@
 /**
  * Traces from the built daemon to a real OTLP/HTTP receiver: a span per batch (parented by the
- * producer's traceparent, from HTTP headers or MQTT 5 user properties) and a span per
+ * producer's traceparent, from HTTP headers, MQTT 5 user properties or AMQP headers) and a span per
  * invocation attempt, whose context reaches FunctionGraph (the emulator) in `traceparent`.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
+import amqplib from "amqplib";
 import mqtt from "mqtt";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daem
 import { type Mosquitto, startMosquitto } from "../harness/mosquitto.js";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.js";
 
+const RABBITMQ_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const KIND_CLIENT = 3;
 const KIND_CONSUMER = 5;
 const STATUS_ERROR = 2;
@@ -328,5 +330,54 @@ describe("traces of MQTT 5 messages (OTLP/HTTP JSON)", () => {
     );
     expect(invocation?.mode).toBe("async");
     expect(attempt.attributes["functiongraph.request_id"]).toBe(invocation!.requestId);
+  });
+});
+
+describe("traces of RabbitMQ messages (the shared broker)", () => {
+  it("continue the trace a publisher put in the AMQP headers", async () => {
+    const dir = workDir("fgc-traces-amqp-");
+    const queue = `fgc-test-traces-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+    const model = await amqplib.connect(RABBITMQ_URL);
+    try {
+      const ch = await model.createConfirmChannel();
+      await ch.assertQueue(queue, { durable: false });
+      const d = await start(
+        dir,
+        config(
+          dir,
+          {
+            mq: {
+              type: "rabbitmq",
+              url: "amqp://127.0.0.1:5672",
+              username: "guest",
+              password: "guest",
+              queues: [queue],
+            },
+          },
+          [{ name: "amqp", from: "mq", to: [emulator.urnFor("ok")], mode: "sync" }],
+          { telemetry: { otlp: { endpoint: receiver.url } } },
+        ),
+        { OTEL_BSP_SCHEDULE_DELAY: "100" },
+      );
+      const p = producer();
+      ch.sendToQueue(queue, Buffer.from('{"n":1}'), {
+        headers: { traceparent: traceparent(p), tracestate: "vendor=amqp" },
+      });
+      await ch.waitForConfirms();
+      const batch = await receiver.waitForSpan(
+        (s) => s.name === "deliver amqp" && s.traceId === p.traceId,
+      );
+      const attempt = await receiver.waitForSpan((s) => s.parentSpanId === batch.spanId);
+      await stop(d);
+      expect(batch.parentSpanId).toBe(p.spanId);
+      expect(batch.attributes).toMatchObject({
+        "fgconnect.source": "mq",
+        "fgconnect.delivered": 1,
+      });
+      expect(attempt.attributes["fgconnect.outcome"]).toBe("success");
+      await ch.deleteQueue(queue);
+    } finally {
+      await model.close();
+    }
   });
 });
