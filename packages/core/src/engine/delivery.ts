@@ -26,8 +26,12 @@ import {
   batchEvent,
   endAttempt,
   endBatch,
+  noteDeadLettered,
+  noteDelivered,
   startAttempt,
   startBatch,
+  type TracedTarget,
+  tracedTarget,
 } from "./tracing.js";
 
 /** Floor of the wait between dead-letter write attempts, so a broken disk is not hammered. */
@@ -61,7 +65,7 @@ export interface DeliveryTarget {
   invokeOptions: InvokeOptions;
   context: { route: string; mode: ResolvedRoute["mode"] };
   /** What spans name the delivery by. */
-  traced: { route: string; urn: string; mode: ResolvedRoute["mode"] };
+  traced: TracedTarget;
 }
 
 export function deliveryTarget(
@@ -82,7 +86,7 @@ export function deliveryTarget(
     successLabels: { ...labels, outcome: "success" },
     invokeOptions,
     context: { route: route.name, mode: route.mode },
-    traced: { route: route.name, urn, mode: route.mode },
+    traced: tracedTarget(route.name, urn, route.mode),
   };
 }
 
@@ -222,7 +226,7 @@ async function deliverRecords(
     );
 
     if (error === undefined) {
-      traced.delivered += live.length;
+      noteDelivered(traced, live.length);
       metrics.invocation(target.successLabels, latencyMs);
       metrics.delivered(labels, live.length);
       for (const p of live) p.deliveryDone("delivered");
@@ -235,7 +239,7 @@ async function deliverRecords(
       // The function answered, naming the records that failed: the others are delivered.
       metrics.invocation(target.successLabels, latencyMs);
       if (done.length > 0) metrics.delivered(labels, done.length);
-      traced.delivered += done.length;
+      noteDelivered(traced, done.length);
       for (const p of done) p.deliveryDone("delivered");
       live = failed;
     } else {
@@ -380,7 +384,7 @@ async function deadLetterRecords(
     p.deliveryDone("dead-lettered");
     written += 1;
   }
-  traced.deadLettered += written;
+  noteDeadLettered(traced, written);
   if (written > 0) metrics.deadLettered({ ...labels, reason: failure.reason }, written);
 }
 

@@ -40,20 +40,36 @@ export const ATTR = {
 /** How an attempt ended: the metrics' outcomes, `partial` (batchItemFailures), or a hard stop. */
 export type AttemptOutcome = "success" | "partial" | "function-error" | "error" | "aborted";
 
-interface TargetLabels {
+/** What spans name a delivery by; built once per route × function (names included). */
+export interface TracedTarget {
   route: string;
   urn: string;
   mode: "sync" | "async";
+  batchName: string;
+  attemptName: string;
+}
+
+export function tracedTarget(route: string, urn: string, mode: "sync" | "async"): TracedTarget {
+  return { route, urn, mode, batchName: `deliver ${route}`, attemptName: `invoke ${urn}` };
 }
 
 /** The span of one batch for one function, and what its records became. */
 export interface BatchTrace {
-  span: Span;
+  /** Undefined when tracing is off (no SDK registered): every helper here then does nothing. */
+  readonly span: Span | undefined;
   /** The batch span as the parent of its attempts. */
-  context: Context;
+  readonly context: Context;
   delivered: number;
   deadLettered: number;
 }
+
+/** Shared by every batch while tracing is off: nothing is allocated per batch. */
+const OFF: BatchTrace = Object.freeze({
+  span: undefined,
+  context: ROOT_CONTEXT,
+  delivered: 0,
+  deadLettered: 0,
+});
 
 /** The producer's context (the registered propagator parses and validates it). */
 const parentOf = (tc: TraceContext): Context => propagation.extract(ROOT_CONTEXT, tc);
@@ -63,7 +79,7 @@ const parentOf = (tc: TraceContext): Context => propagation.extract(ROOT_CONTEXT
  * one; every other record's distinct context becomes a link (a batch joins several traces).
  */
 export function startBatch(
-  target: TargetLabels,
+  target: TracedTarget,
   records: readonly { readonly record: SourceRecord }[],
 ): BatchTrace {
   let first: TraceContext | undefined;
@@ -74,37 +90,50 @@ export function startBatch(
     }
   }
   const parent = first ? parentOf(first) : ROOT_CONTEXT;
-  const span = tracer.startSpan(
-    `deliver ${target.route}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        [ATTR.route]: target.route,
-        [ATTR.function]: target.urn,
-        [ATTR.mode]: target.mode,
-        [ATTR.source]: records[0]?.record.source ?? "",
-        [ATTR.records]: records.length,
-      },
-    },
-    parent,
-  );
-  if (first && records.length > 1 && span.isRecording()) {
-    const links: Link[] = [];
-    const seen = new Set([first.traceparent]);
-    for (const p of records) {
-      const tc = p.record.traceContext;
-      if (!tc || seen.has(tc.traceparent)) continue;
-      seen.add(tc.traceparent);
-      const linked = trace.getSpanContext(parentOf(tc));
-      if (linked && isSpanContextValid(linked)) links.push({ context: linked });
-    }
-    if (links.length > 0) span.addLinks(links);
+  const span = tracer.startSpan(target.batchName, { kind: SpanKind.CONSUMER }, parent);
+  // The API's no-op tracer (no SDK) gives an invalid context; an SDK always a valid one.
+  if (!isSpanContextValid(span.spanContext())) return OFF;
+  if (span.isRecording()) {
+    span.setAttributes({
+      [ATTR.route]: target.route,
+      [ATTR.function]: target.urn,
+      [ATTR.mode]: target.mode,
+      [ATTR.source]: records[0]?.record.source ?? "",
+      [ATTR.records]: records.length,
+    });
+    if (first && records.length > 1) span.addLinks(linksOf(records, first));
   }
   return { span, context: trace.setSpan(ROOT_CONTEXT, span), delivered: 0, deadLettered: 0 };
 }
 
+/** The distinct contexts of the batch's records but the parent's. */
+function linksOf(
+  records: readonly { readonly record: SourceRecord }[],
+  parent: TraceContext,
+): Link[] {
+  const links: Link[] = [];
+  const seen = new Set([parent.traceparent]);
+  for (const p of records) {
+    const tc = p.record.traceContext;
+    if (!tc || seen.has(tc.traceparent)) continue;
+    seen.add(tc.traceparent);
+    const linked = trace.getSpanContext(parentOf(tc));
+    if (linked && isSpanContextValid(linked)) links.push({ context: linked });
+  }
+  return links;
+}
+
+export function noteDelivered(batch: BatchTrace, records: number): void {
+  if (batch !== OFF) batch.delivered += records;
+}
+
+export function noteDeadLettered(batch: BatchTrace, records: number): void {
+  if (batch !== OFF) batch.deadLettered += records;
+}
+
 export function endBatch(batch: BatchTrace): void {
   const { span } = batch;
+  if (!span) return;
   if (span.isRecording()) {
     span.setAttribute(ATTR.delivered, batch.delivered);
     span.setAttribute(ATTR.deadLettered, batch.deadLettered);
@@ -116,36 +145,30 @@ export function endBatch(batch: BatchTrace): void {
 
 /** Notes on the batch span what happened between attempts (a retry, a split, a dead letter). */
 export function batchEvent(batch: BatchTrace, name: string, attributes: Attributes): void {
-  if (batch.span.isRecording()) batch.span.addEvent(name, attributes);
+  if (batch.span?.isRecording()) batch.span.addEvent(name, attributes);
 }
 
 /**
  * Starts the span of one invocation attempt, and gives the options to invoke with: those of the
- * target plus the span's `traceparent`/`tracestate` when the span is a real one (no copy when
- * tracing is off).
+ * target plus the span's `traceparent`/`tracestate` (the same object when tracing is off).
  */
 export function startAttempt(
   batch: BatchTrace,
-  target: TargetLabels,
+  target: TracedTarget,
   attempt: number,
   records: number,
   options: InvokeOptions,
-): { span: Span; options: InvokeOptions } {
-  const span = tracer.startSpan(
-    `invoke ${target.urn}`,
-    {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [ATTR.route]: target.route,
-        [ATTR.function]: target.urn,
-        [ATTR.mode]: target.mode,
-        [ATTR.attempt]: attempt,
-        [ATTR.records]: records,
-      },
-    },
-    batch.context,
-  );
-  if (!isSpanContextValid(span.spanContext())) return { span, options };
+): { span: Span | undefined; options: InvokeOptions } {
+  if (!batch.span) return { span: undefined, options };
+  const span = tracer.startSpan(target.attemptName, { kind: SpanKind.CLIENT }, batch.context);
+  if (span.isRecording())
+    span.setAttributes({
+      [ATTR.route]: target.route,
+      [ATTR.function]: target.urn,
+      [ATTR.mode]: target.mode,
+      [ATTR.attempt]: attempt,
+      [ATTR.records]: records,
+    });
   const headers: Record<string, string> = { ...options.headers };
   propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
   return { span, options: { ...options, headers } };
@@ -153,12 +176,13 @@ export function startAttempt(
 
 /** Ends an attempt's span; the request id is the result's, or the failure's when it has one. */
 export function endAttempt(
-  span: Span,
+  span: Span | undefined,
   outcome: AttemptOutcome,
   requestId: string | undefined,
   error: unknown,
   errorCode: string | undefined,
 ): void {
+  if (!span) return;
   if (span.isRecording()) {
     requestId ??= requestIdOf(error);
     span.setAttribute(ATTR.outcome, outcome);
