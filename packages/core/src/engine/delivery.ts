@@ -32,6 +32,7 @@ import {
   startBatch,
   type TracedTarget,
   tracedTarget,
+  withTraceHeaders,
 } from "./tracing.js";
 
 /** Floor of the wait between dead-letter write attempts, so a broken disk is not hammered. */
@@ -96,21 +97,18 @@ interface History {
   firstAttemptAt: number | undefined;
 }
 
-export async function deliverBatch(
+export function deliverBatch(
   deps: DeliveryDeps,
   target: DeliveryTarget,
   batch: readonly PendingRecord[],
 ): Promise<void> {
   const live = batch.some(isSettled) ? batch.filter(isUnsettled) : batch;
   const traced = startBatch(target.traced, live);
-  try {
-    await deliverRecords(deps, target, traced, live, target.route.delivery.maxAttempts, {
-      attempts: 0,
-      firstAttemptAt: undefined,
-    });
-  } finally {
-    endBatch(traced);
-  }
+  const delivered = deliverRecords(deps, target, traced, live, target.route.delivery.maxAttempts, {
+    attempts: 0,
+    firstAttemptAt: undefined,
+  });
+  return traced.span ? delivered.finally(() => endBatch(traced)) : delivered;
 }
 
 /**
@@ -185,16 +183,11 @@ async function deliverRecords(
     let failed: PendingRecord[] | undefined;
     let done = live;
     let requestId: string | undefined;
-    const attempt = startAttempt(
-      traced,
-      target.traced,
-      history.attempts,
-      live.length,
-      target.invokeOptions,
-    );
+    const attempt = startAttempt(traced, target.traced, history.attempts, live.length);
+    const options = withTraceHeaders(attempt, target.invokeOptions);
     try {
       if (route.mode === "sync") {
-        const result = await deps.invoker.invoke(target.urn, payload, attempt.options);
+        const result = await deps.invoker.invoke(target.urn, payload, options);
         requestId = result.requestId;
         const reported = itemFailures ? reportedFailures(result, live, route.format) : undefined;
         if (reported instanceof InvalidBatchItemFailuresError) error = reported;
@@ -206,7 +199,7 @@ async function deliverRecords(
           if (failed) error = new BatchItemFailedError(result.requestId);
         }
       } else {
-        const accepted = await deps.invoker.invokeAsync(target.urn, payload, attempt.options);
+        const accepted = await deps.invoker.invokeAsync(target.urn, payload, options);
         requestId = accepted.requestId;
         if (route.onAccepted) await route.onAccepted(live.map(recordOf), accepted, target.context);
       }
@@ -218,7 +211,7 @@ async function deliverRecords(
     }
     const latencyMs = clock.now() - started;
     endAttempt(
-      attempt.span,
+      attempt,
       attemptOutcome(error, failed, signal),
       requestId,
       error,

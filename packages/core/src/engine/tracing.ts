@@ -21,6 +21,8 @@ import type { InvokeOptions } from "../client/types.js";
 import type { SourceRecord, TraceContext } from "../connector.js";
 
 const tracer = trace.getTracer("@fgconnect/core");
+const BATCH_SPAN = { kind: SpanKind.CONSUMER };
+const ATTEMPT_SPAN = { kind: SpanKind.CLIENT };
 
 /** Span attribute names, one place (documented in the runner's README). */
 export const ATTR = {
@@ -90,7 +92,7 @@ export function startBatch(
     }
   }
   const parent = first ? parentOf(first) : ROOT_CONTEXT;
-  const span = tracer.startSpan(target.batchName, { kind: SpanKind.CONSUMER }, parent);
+  const span = tracer.startSpan(target.batchName, BATCH_SPAN, parent);
   // The API's no-op tracer (no SDK) gives an invalid context; an SDK always a valid one.
   if (!isSpanContextValid(span.spanContext())) return OFF;
   if (span.isRecording()) {
@@ -148,19 +150,15 @@ export function batchEvent(batch: BatchTrace, name: string, attributes: Attribut
   if (batch.span?.isRecording()) batch.span.addEvent(name, attributes);
 }
 
-/**
- * Starts the span of one invocation attempt, and gives the options to invoke with: those of the
- * target plus the span's `traceparent`/`tracestate` (the same object when tracing is off).
- */
+/** Starts the span of one invocation attempt (none when tracing is off). */
 export function startAttempt(
   batch: BatchTrace,
   target: TracedTarget,
   attempt: number,
   records: number,
-  options: InvokeOptions,
-): { span: Span | undefined; options: InvokeOptions } {
-  if (!batch.span) return { span: undefined, options };
-  const span = tracer.startSpan(target.attemptName, { kind: SpanKind.CLIENT }, batch.context);
+): Span | undefined {
+  if (!batch.span) return undefined;
+  const span = tracer.startSpan(target.attemptName, ATTEMPT_SPAN, batch.context);
   if (span.isRecording())
     span.setAttributes({
       [ATTR.route]: target.route,
@@ -169,9 +167,18 @@ export function startAttempt(
       [ATTR.attempt]: attempt,
       [ATTR.records]: records,
     });
+  return span;
+}
+
+/**
+ * The options to invoke with: the target's, plus the attempt span's `traceparent` and
+ * `tracestate` (the same object when tracing is off).
+ */
+export function withTraceHeaders(span: Span | undefined, options: InvokeOptions): InvokeOptions {
+  if (!span) return options;
   const headers: Record<string, string> = { ...options.headers };
   propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
-  return { span, options: { ...options, headers } };
+  return { ...options, headers };
 }
 
 /** Ends an attempt's span; the request id is the result's, or the failure's when it has one. */
