@@ -24,7 +24,9 @@ async function parent() {
   const cpu = Object.fromEntries(modes.map((m) => [m, []]));
   const rate = Object.fromEntries(modes.map((m) => [m, []]));
   for (let i = 0; i < rounds; i++) {
-    for (const m of modes) {
+    // A different mode first each round: the machine's drift does not favour one.
+    const order = [...modes.slice(i % modes.length), ...modes.slice(0, i % modes.length)];
+    for (const m of order) {
       const run = spawnSync(
         process.execPath,
         [fileURLToPath(import.meta.url), "--child", String(total), m === "before" ? before : ""],
