@@ -59,3 +59,4 @@ export {
 export * from "./coordination/index.js";
 export * from "./engine/index.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";
+export { traceContextOf } from "./trace-context.js";
