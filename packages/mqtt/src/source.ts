@@ -19,8 +19,10 @@ import type {
 import type * as MqttJs from "mqtt";
 import type { IClientPublishOptions, IPublishPacket, MqttClient, Packet } from "mqtt";
 import { AckGate, type AckPacket, type Held } from "./acks.js";
+import { brokerUrls, clientOptions } from "./client/options.js";
+import { PubackWriter } from "./client/puback-writer.js";
+import { acceptQos2PastReceiveMaximum } from "./client/receive-maximum.js";
 import { clientIdentity, persistentSession } from "./client-id.js";
-import { brokerUrls, clientOptions } from "./client-options.js";
 import { mqttDeadLetterSink } from "./dead-letter.js";
 import {
   brokerDisconnectReason,
@@ -32,8 +34,6 @@ import {
 import { mqttEventJson } from "./event-json.js";
 import type { ResolvedMqttOptions } from "./options.js";
 import { type MqttMessage, type Qos, rawEvent } from "./payload.js";
-import { PubackWriter } from "./puback-writer.js";
-import { acceptQos2PastReceiveMaximum } from "./receive-maximum.js";
 import { responseOf } from "./response.js";
 
 // Loaded on first use: a daemon without an MQTT connector never holds mqtt.js in memory.

@@ -1,8 +1,8 @@
 /** Resolved connector options → mqtt.js client options (plain data; TLS files read here). */
 import { readFileSync } from "node:fs";
 import type { IClientOptions } from "mqtt";
-import { MqttConnectorError } from "./errors.js";
-import type { ResolvedMqttOptions } from "./options.js";
+import { MqttConnectorError } from "../errors.js";
+import type { ResolvedMqttOptions } from "../options.js";
 
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
 
