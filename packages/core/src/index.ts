@@ -32,4 +32,3 @@ export {
 export { renderOptionsDoc } from "./connector-docs.js";
 export * from "./coordination/index.js";
 export * from "./engine/index.js";
-export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";

@@ -3,7 +3,12 @@
  * `JSON.stringify(kafkaTriggerEvent(records, info))`. A value that needs no escaping (UTF-8
  * already checked) is copied into the body as it is (`jsonEmbeddable`).
  */
-import { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "@fgconnect/core";
+import {
+  type JsonPart,
+  jsonEmbeddable,
+  jsonPartLength,
+  writeJsonPart,
+} from "@fgconnect/core/internal";
 import { type EventInfo, eventTime, valuesByTopic } from "./payload.js";
 import type { KafkaRecord } from "./record.js";
 

@@ -6,7 +6,12 @@
  * of the message's way through the connector.
  */
 import { isUtf8 } from "node:buffer";
-import { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "@fgconnect/core";
+import {
+  type JsonPart,
+  jsonEmbeddable,
+  jsonPartLength,
+  writeJsonPart,
+} from "@fgconnect/core/internal";
 import { decodePayload, eventProperties, type MqttMessage, mayBeJson } from "./payload.js";
 
 export function mqttEventJson(
