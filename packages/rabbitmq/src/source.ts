@@ -16,6 +16,7 @@ import type {
   RecordOutcome,
   SourceRecord,
 } from "@fgconnect/core";
+import { reconnectDelayMs } from "@fgconnect/core/internal";
 import type * as Amqplib from "amqplib";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import { brokerLabel, brokerUrls, connectArgs } from "./connect-options.js";
@@ -405,9 +406,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
 
   private nextDelay(): number {
     this.attempts += 1;
-    const { minDelayMs, maxDelayMs } = this.options.reconnect;
-    const cap = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(this.attempts - 1, 30));
-    return Math.round(cap * (0.8 + 0.2 * Math.random()));
+    return reconnectDelayMs(this.attempts, this.options.reconnect);
   }
 
   private scheduleReconnect(delay: number): void {

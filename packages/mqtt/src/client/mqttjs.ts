@@ -4,6 +4,7 @@
  * PUBACK writer and the receive-maximum check.
  */
 import { createRequire } from "node:module";
+import { reconnectDelayMs } from "@fgconnect/core/internal";
 import type * as MqttJs from "mqtt";
 import type { IPublishPacket, MqttClient, Packet } from "mqtt";
 import type { AckPacket } from "../acks.js";
@@ -168,9 +169,7 @@ export class MqttjsLink implements MqttLink {
     this.events.closed();
     if (this.stopping) return;
     this.reconnects += 1;
-    const { minDelayMs, maxDelayMs } = this.options.reconnect;
-    const cap = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(this.reconnects - 1, 30));
-    this.client.options.reconnectPeriod = Math.round(cap * (0.8 + 0.2 * Math.random()));
+    this.client.options.reconnectPeriod = reconnectDelayMs(this.reconnects, this.options.reconnect);
     if (this.reconnects === 1) {
       this.lostAt = Date.now();
       this.events.lost(
