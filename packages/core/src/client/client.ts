@@ -3,7 +3,7 @@ import { inspect } from "node:util";
 import type { Dispatcher } from "undici";
 import type { AuthHeaders, AuthRequest } from "./auth/provider.js";
 import { classifyHttpError, classifyTransportError, header } from "./classify.js";
-import { createDispatcher } from "./dispatcher.js";
+import { createDispatcher } from "./http-agent.js";
 import {
   AuthError,
   ClientClosedError,

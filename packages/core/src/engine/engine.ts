@@ -19,7 +19,7 @@ import { Batcher } from "./batcher.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createDeadLetterSink, type DeadLetterSink } from "./dead-letter.js";
 import { type DeliveryDeps, deliverBatch, deliveryTarget } from "./delivery.js";
-import { Dispatcher } from "./dispatcher.js";
+import { Dispatcher } from "./key-lanes.js";
 import { KeyShares } from "./key-shares.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { type EngineMetrics, withDefaultMetrics } from "./metrics.js";

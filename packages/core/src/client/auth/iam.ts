@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import { classifyHttpError, classifyTransportError, header } from "../classify.js";
-import { createDispatcher } from "../dispatcher.js";
+import { createDispatcher } from "../http-agent.js";
 import { AuthError, InvalidArgumentError, ProtocolError } from "../errors.js";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../options.js";
 import { installRedaction, redactedView } from "../redact.js";
