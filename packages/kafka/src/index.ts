@@ -11,7 +11,7 @@ export {
 } from "./dead-letter.js";
 export { kafkaConnector } from "./definition.js";
 export { kafkaFormats } from "./formats.js";
-export { kafkaTriggerEventJson } from "./native-json.js";
+export { kafkaTriggerEventJson } from "./native-event-writer.js";
 export {
   type DeadLetterTopicOptions,
   type KafkaConnection,

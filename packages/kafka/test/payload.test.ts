@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kafkaTriggerEventJson } from "../src/native-json.js";
+import { kafkaTriggerEventJson } from "../src/native-event-writer.js";
 import { kafkaTriggerEvent, PoisonRecordError, richKafkaEvent } from "../src/payload.js";
 import { type RawMessage, toRecord } from "../src/record.js";
 

@@ -1,6 +1,6 @@
 /** The payload formats an MQTT route can pick (`format:`), and what each sends. */
 import type { PayloadFormat } from "@fgconnect/core";
-import { mqttEventJson } from "./event-json.js";
+import { mqttEventJson } from "./mqtt-event-writer.js";
 import { rawEvent } from "./payload.js";
 import type { MqttRecord } from "./record.js";
 

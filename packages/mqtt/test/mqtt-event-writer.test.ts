@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mqttEventJson } from "../src/event-json.js";
+import { mqttEventJson } from "../src/mqtt-event-writer.js";
 import { type MqttMessage, mqttEvent } from "../src/payload.js";
 
 const message = (payload: Buffer | string, extra: Partial<MqttMessage> = {}): MqttMessage => ({
