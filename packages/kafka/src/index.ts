@@ -11,6 +11,7 @@ export {
 } from "./dead-letter.js";
 export { kafkaConnector } from "./definition.js";
 export { kafkaFormats } from "./formats.js";
+export { kafkaTriggerEvent } from "./native-event-reference.js";
 export { kafkaTriggerEventJson } from "./native-event-writer.js";
 export {
   type DeadLetterTopicOptions,
@@ -22,7 +23,6 @@ export {
 export {
   type EventInfo,
   type KafkaTriggerEvent,
-  kafkaTriggerEvent,
   PoisonRecordError,
   type RichKafkaEvent,
   type RichRecord,

@@ -2,6 +2,7 @@ export { AckGate, type AckPacket, type Held } from "./acks.js";
 export { deadLetterProperties } from "./dead-letter.js";
 export { mqttConnector } from "./definition.js";
 export { MqttConnectorError } from "./errors.js";
+export { mqttEvent } from "./mqtt-event-reference.js";
 export {
   type MqttOptions,
   mqttOptionsSchema,
@@ -15,7 +16,6 @@ export {
   type MqttEventRecord,
   type MqttMessage,
   type MqttProperties,
-  mqttEvent,
   type PayloadEncoding,
   type Qos,
   rawEvent,
