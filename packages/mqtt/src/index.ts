@@ -1,4 +1,3 @@
-export { AckGate, type AckPacket, type Held } from "./acks.js";
 export { deadLetterProperties } from "./dead-letter.js";
 export { mqttConnector } from "./definition.js";
 export { MqttConnectorError } from "./errors.js";
@@ -10,8 +9,6 @@ export {
   topicFilterProblem,
 } from "./options.js";
 export {
-  decodePayload,
-  eventRecord,
   type MqttEvent,
   type MqttEventRecord,
   type MqttMessage,
@@ -20,7 +17,6 @@ export {
   type Qos,
   rawEvent,
 } from "./payload.js";
-export { responseOf } from "./response.js";
 export { MqttConnector, type MqttRecord, type MqttStats, type PublishOptions } from "./source.js";
 
 import { parseConnectorOptions } from "@fgconnect/core";

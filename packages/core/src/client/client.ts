@@ -3,7 +3,6 @@ import { inspect } from "node:util";
 import type { Dispatcher } from "undici";
 import type { AuthHeaders, AuthRequest } from "./auth/provider.js";
 import { classifyHttpError, classifyTransportError, header } from "./classify.js";
-import { createDispatcher } from "./http-agent.js";
 import {
   AuthError,
   ClientClosedError,
@@ -11,6 +10,7 @@ import {
   InvalidArgumentError,
   TimeoutError,
 } from "./errors.js";
+import { createDispatcher } from "./http-agent.js";
 import {
   type ClientOptions,
   checkInstanceMemory,
