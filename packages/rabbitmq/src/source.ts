@@ -4,7 +4,6 @@
  * reports it delivered or dead-lettered. A lost connection is re-made with backoff; the broker
  * then redelivers whatever was unacknowledged.
  */
-import { createRequire } from "node:module";
 import type {
   Connector,
   ConnectorContext,
@@ -14,7 +13,7 @@ import type {
   PayloadFormat,
   RecordOutcome,
 } from "@fgconnect/core";
-import { reconnectDelayMs } from "@fgconnect/core/internal";
+import { lazyRequire, reconnectDelayMs } from "@fgconnect/core/internal";
 import type * as Amqplib from "amqplib";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import { brokerLabel, brokerUrls, connectArgs } from "./connect-options.js";
@@ -27,12 +26,7 @@ import { declareTopology } from "./topology.js";
 
 export type { RabbitmqRecord } from "./record.js";
 
-// Loaded on first use: a daemon without a RabbitMQ connector never holds amqplib in memory.
-let loaded: typeof Amqplib | undefined;
-const amqplib = (): typeof Amqplib => {
-  loaded ??= createRequire(import.meta.url)("amqplib") as typeof Amqplib;
-  return loaded;
-};
+const amqplib = lazyRequire<typeof Amqplib>("amqplib", import.meta.url);
 
 /** Counters since start, for embedding (the daemon's /metrics carries the engine's). */
 export interface RabbitmqStats {

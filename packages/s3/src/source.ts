@@ -10,7 +10,7 @@ import type {
   ConnectorLag,
   RecordOutcome,
 } from "@fgconnect/core";
-import { doublingDelayMs } from "@fgconnect/core/internal";
+import { doublingDelayMs, Waiters } from "@fgconnect/core/internal";
 import { type ActionResult, runAfterDelivery } from "./actions.js";
 import { type Bucket, createBucket } from "./bucket.js";
 import type { CheckpointStore } from "./checkpoint-store.js";
@@ -50,7 +50,7 @@ export class S3Connector implements Connector<S3Record> {
   private ready = false;
   private stopped = false;
   private paused = false;
-  private resumeWaiters: (() => void)[] = [];
+  private readonly resumeWaiters = new Waiters();
   private wake?: () => void;
   private loop?: Promise<void>;
   private pending = 0;
@@ -109,7 +109,7 @@ export class S3Connector implements Connector<S3Record> {
 
   resume(): void {
     this.paused = false;
-    for (const wake of this.resumeWaiters.splice(0)) wake();
+    this.resumeWaiters.wakeAll();
   }
 
   async stop(): Promise<void> {
@@ -223,7 +223,7 @@ export class S3Connector implements Connector<S3Record> {
   /** Resolves when pushing is allowed (not paused, or stopping). */
   private gate(): Promise<void> {
     if (!this.paused || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => this.resumeWaiters.push(resolve));
+    return this.resumeWaiters.wait();
   }
 
   private sleep(ms: number): Promise<void> {

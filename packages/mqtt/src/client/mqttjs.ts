@@ -3,8 +3,7 @@
  * `_sendPacket` interception that holds acknowledgements back, the reconnect backoff, the
  * PUBACK writer and the receive-maximum check.
  */
-import { createRequire } from "node:module";
-import { reconnectDelayMs } from "@fgconnect/core/internal";
+import { lazyRequire, reconnectDelayMs } from "@fgconnect/core/internal";
 import type * as MqttJs from "mqtt";
 import type { IPublishPacket, MqttClient, Packet } from "mqtt";
 import type { AckPacket } from "../acks.js";
@@ -16,12 +15,7 @@ import { PubackWriter } from "./puback-writer.js";
 import { acceptQos2PastReceiveMaximum } from "./receive-maximum.js";
 import type { LinkEvents, MqttLink, PublishOptions } from "./types.js";
 
-// Loaded on first use: a daemon without an MQTT connector never holds mqtt.js in memory.
-let loaded: typeof MqttJs | undefined;
-const mqttJs = (): typeof MqttJs => {
-  loaded ??= createRequire(import.meta.url)("mqtt") as typeof MqttJs;
-  return loaded;
-};
+const mqttJs = lazyRequire<typeof MqttJs>("mqtt", import.meta.url);
 
 /** mqtt.js's packet writer: the one private member used, to hold back acknowledgements. */
 type SendPacket = (
