@@ -2,14 +2,10 @@ import type { IncomingHttpHeaders } from "node:http";
 import { inspect } from "node:util";
 import type { Dispatcher } from "undici";
 import { asyncQuery } from "./async-query.js";
+import { parseAsyncAccepted, parseAsyncInvocationPage } from "./async-response.js";
 import type { AuthHeaders, AuthRequest } from "./auth/provider.js";
 import { classifyHttpError, classifyTransportError, header } from "./classify.js";
-import {
-  AuthError,
-  ClientClosedError,
-  FunctionGraphError,
-  TimeoutError,
-} from "./errors.js";
+import { AuthError, ClientClosedError, FunctionGraphError, TimeoutError } from "./errors.js";
 import { type HeaderSlot, headersFor, type Kind, mergeAuth } from "./headers.js";
 import { createDispatcher } from "./http-agent.js";
 import {
@@ -23,7 +19,7 @@ import {
 import { FunctionPathCache } from "./paths.js";
 import { ASYNC_PAYLOAD_LIMIT, encodePayload, SYNC_PAYLOAD_LIMIT } from "./payload.js";
 import { stripUrlCredentials } from "./redact.js";
-import { parseAsyncAccepted, parseAsyncInvocationPage, parseSyncResponse } from "./response.js";
+import { parseSyncResponse } from "./response.js";
 import { type Answer, send } from "./send.js";
 import type {
   AsyncInvocationPage,
