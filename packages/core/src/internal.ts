@@ -5,10 +5,14 @@
 export { doublingDelayMs, reconnectDelayMs } from "./connection/backoff.js";
 export { lazyRequire } from "./connection/lazy-require.js";
 export {
+  type OptionRule,
+  optionRules,
+  passwordNeedsUsername,
   readTlsFiles,
   reconnectOptionsSchema,
   type TlsOptions,
   tlsOptionsSchema,
 } from "./connection/options.js";
+export { PauseGate } from "./connection/pause-gate.js";
 export { Waiters } from "./connection/waiters.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";
