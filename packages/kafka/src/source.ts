@@ -25,7 +25,7 @@ import type {
   ConnectorLag,
   RecordOutcome,
 } from "@fgconnect/core";
-import { Waiters } from "@fgconnect/core/internal";
+import { PauseGate, Waiters } from "@fgconnect/core/internal";
 import { consumerLag, LAG_CACHE_MS, reusedFor, startOffsetsAt } from "./admin-queries.js";
 import { BrokerStatus } from "./broker-status.js";
 import { createKafkajsClient } from "./client/kafkajs.js";
@@ -72,14 +72,13 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private readonly topics = new Set<string>();
   /** For a timestamp start: the first offset to deliver on partitions the group never committed. */
   private startOffsets = new Map<string, number>();
-  private paused = false;
+  private readonly pauses = new PauseGate();
   private stopped = false;
   /** The group error that asks this member to rejoin: batches are handed back until it has. */
   private rejoining?: unknown;
   /** Group joins so far: a commit refused for an older generation asks for no rejoin. */
   private generation = 0;
   private readonly drainWaiters = new Waiters();
-  private readonly resumeWaiters = new Waiters();
   /** Records waiting per partition of the subscribed topics: high watermark − the group's commit. */
   readonly lag: () => Promise<ConnectorLag> = reusedFor(LAG_CACHE_MS, () =>
     this.withAdmin((admin) => consumerLag(admin, this.options.groupId, [...this.topics])),
@@ -185,17 +184,16 @@ export class KafkaConnector implements Connector<KafkaRecord> {
    * engine resumes, and nothing more is fetched meanwhile.
    */
   pause(): void {
-    this.paused = true;
+    this.pauses.pause();
   }
 
   resume(): void {
-    this.paused = false;
-    this.resumeWaiters.wakeAll();
+    this.pauses.resume();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.resumeWaiters.wakeAll();
+    this.pauses.release();
     this.commits.stop();
     // Every outcome is in: commit them while the consumer is still a group member.
     await this.commits.flush();
@@ -284,7 +282,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     const startAt = this.startOffsets.get(key);
     for (const message of batch.messages) {
       // A fetch may hold thousands of records: the engine's pause takes effect mid-batch.
-      if (this.paused) await this.hold(control);
+      if (this.pauses.paused) await this.hold(control);
       if (this.rejoining) return this.handBack(control);
       if (!control.isRunning() || control.isStale() || this.stopped) return;
       const offset = Number(message.offset);
@@ -318,8 +316,8 @@ export class KafkaConnector implements Connector<KafkaRecord> {
    * rebalance ends the wait with the heartbeat's error; a stop or a stale batch ends it quietly.
    */
   private async hold(control: BatchControl): Promise<void> {
-    while (this.paused && !this.stopped && control.isRunning() && !control.isStale()) {
-      await this.resumeWaiters.wait(this.options.heartbeatIntervalMs);
+    while (this.pauses.paused && !this.stopped && control.isRunning() && !control.isStale()) {
+      await this.pauses.wait(this.options.heartbeatIntervalMs);
       if (this.rejoining) return this.handBack(control);
       await control.heartbeat();
     }

@@ -1,4 +1,9 @@
-import { reconnectOptionsSchema, tlsOptionsSchema } from "@fgconnect/core/internal";
+import {
+  optionRules,
+  passwordNeedsUsername,
+  reconnectOptionsSchema,
+  tlsOptionsSchema,
+} from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
@@ -156,18 +161,16 @@ export const mqttOptionsSchema = z
       ),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.password !== undefined && o.username === undefined) {
-      ctx.addIssue({ code: "custom", path: ["username"], message: "a password needs a username" });
-    }
-    if (o.protocolVersion === 4 && o.respond) {
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    optionRules([
+      passwordNeedsUsername,
+      {
         path: ["respond"],
         message: "response topics need protocolVersion 5",
-      });
-    }
-  });
+        broken: (o) => o.protocolVersion === 4 && o.respond !== undefined,
+      },
+    ]),
+  );
 
 export type MqttOptions = z.input<typeof mqttOptionsSchema>;
 export type ResolvedMqttOptions = z.output<typeof mqttOptionsSchema>;

@@ -1,4 +1,9 @@
-import { reconnectOptionsSchema, tlsOptionsSchema } from "@fgconnect/core/internal";
+import {
+  optionRules,
+  passwordNeedsUsername,
+  reconnectOptionsSchema,
+  tlsOptionsSchema,
+} from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const urlSchema = z
@@ -164,22 +169,21 @@ export const rabbitmqOptionsSchema = z
     reconnect: reconnectSchema.prefault({}),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.password !== undefined && o.username === undefined)
-      ctx.addIssue({ code: "custom", path: ["username"], message: "a password needs a username" });
-    if (!o.queues && !o.exchange)
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    optionRules([
+      passwordNeedsUsername,
+      {
         path: ["queues"],
         message: "give queues to consume, or an exchange to bind a queue to",
-      });
-    if (o.queue !== undefined && !o.exchange)
-      ctx.addIssue({
-        code: "custom",
+        broken: (o) => !o.queues && !o.exchange,
+      },
+      {
         path: ["queue"],
         message: "queue names the queue bound to exchange; without exchange, use queues",
-      });
-  });
+        broken: (o) => o.queue !== undefined && !o.exchange,
+      },
+    ]),
+  );
 
 export type RabbitmqOptions = z.input<typeof rabbitmqOptionsSchema>;
 export type ResolvedRabbitmqOptions = z.output<typeof rabbitmqOptionsSchema>;
