@@ -3,6 +3,7 @@
  * `@fgconnect/core/internal`. It may change in any release.
  */
 export { doublingDelayMs, reconnectDelayMs } from "./connection/backoff.js";
+export { type BrokerStats, brokerStats } from "./connection/broker-stats.js";
 export { lazyRequire } from "./connection/lazy-require.js";
 export {
   type OptionRule,
@@ -12,6 +13,8 @@ export {
   reconnectOptionsSchema,
   type TlsOptions,
   tlsOptionsSchema,
+  urlList,
+  urlListSchema,
 } from "./connection/options.js";
 export { PauseGate } from "./connection/pause-gate.js";
 export { Waiters } from "./connection/waiters.js";

@@ -134,3 +134,13 @@ export const passwordNeedsUsername: OptionRule<{ username?: string; password?: s
   message: "a password needs a username",
   broken: (o) => o.password !== undefined && o.username === undefined,
 };
+
+/** One broker URL, or a list tried in turn (failover between the nodes of a cluster). */
+export function urlListSchema(url: z.ZodString) {
+  return z.union([url, z.array(url).min(1)]);
+}
+
+/** The broker URLs of a `urlListSchema` option, as a list. */
+export function urlList(url: string | readonly string[]): string[] {
+  return typeof url === "string" ? [url] : [...url];
+}
