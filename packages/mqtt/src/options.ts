@@ -3,6 +3,7 @@ import {
   passwordNeedsUsername,
   reconnectOptionsSchema,
   tlsOptionsSchema,
+  urlListSchema,
 } from "@fgconnect/core/internal";
 import { z } from "zod";
 
@@ -58,11 +59,9 @@ const urlSchema = z
 /** The one schema of the MQTT connector's options: validation, defaults, JSON Schema, docs. */
 export const mqttOptionsSchema = z
   .object({
-    url: z
-      .union([urlSchema, z.array(urlSchema).min(1)])
-      .describe(
-        "Broker URL, e.g. mqtt://broker:1883 or mqtts://broker:8883; a list is tried in turn (failover between brokers of a cluster).",
-      ),
+    url: urlListSchema(urlSchema).describe(
+      "Broker URL, e.g. mqtt://broker:1883 or mqtts://broker:8883; a list is tried in turn (failover between brokers of a cluster).",
+    ),
     protocolVersion: z
       .union([z.literal(4), z.literal(5)])
       .default(5)

@@ -3,6 +3,7 @@ import {
   passwordNeedsUsername,
   reconnectOptionsSchema,
   tlsOptionsSchema,
+  urlListSchema,
 } from "@fgconnect/core/internal";
 import { z } from "zod";
 
@@ -56,11 +57,9 @@ const orderingSchema = z
 /** The one schema of the RabbitMQ connector's options: validation, defaults, JSON Schema, docs. */
 export const rabbitmqOptionsSchema = z
   .object({
-    url: z
-      .union([urlSchema, z.array(urlSchema).min(1)])
-      .describe(
-        "Broker URL, e.g. amqp://broker:5672 or amqps://broker:5671/vhost; a list is tried in turn (failover between the nodes of a cluster). Credentials in the URL are never logged; prefer `username`/`password`.",
-      ),
+    url: urlListSchema(urlSchema).describe(
+      "Broker URL, e.g. amqp://broker:5672 or amqps://broker:5671/vhost; a list is tried in turn (failover between the nodes of a cluster). Credentials in the URL are never logged; prefer `username`/`password`.",
+    ),
     username: z
       .string()
       .min(1)
