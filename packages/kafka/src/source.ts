@@ -25,7 +25,7 @@ import type {
   ConnectorLag,
   RecordOutcome,
 } from "@fgconnect/core";
-import { PauseGate, Waiters } from "@fgconnect/core/internal";
+import { Waiters } from "@fgconnect/core/internal";
 import { consumerLag, LAG_CACHE_MS, reusedFor, startOffsetsAt } from "./admin-queries.js";
 import { BrokerStatus } from "./broker-status.js";
 import { createKafkajsClient } from "./client/kafkajs.js";
@@ -49,6 +49,7 @@ import {
   type ResolvedKafkaOptions,
   subscriptions,
 } from "./options.js";
+import { PartitionPauses } from "./partition-pauses.js";
 import { Partitions, type Tracked } from "./partitions.js";
 import { type KafkaRecord, toRecord } from "./record.js";
 
@@ -72,13 +73,15 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private readonly topics = new Set<string>();
   /** For a timestamp start: the first offset to deliver on partitions the group never committed. */
   private startOffsets = new Map<string, number>();
-  private readonly pauses = new PauseGate();
+  private paused = false;
+  private readonly partitionPauses = new PartitionPauses();
   private stopped = false;
   /** The group error that asks this member to rejoin: batches are handed back until it has. */
   private rejoining?: unknown;
   /** Group joins so far: a commit refused for an older generation asks for no rejoin. */
   private generation = 0;
   private readonly drainWaiters = new Waiters();
+  private readonly resumeWaiters = new Waiters();
   /** Records waiting per partition of the subscribed topics: high watermark − the group's commit. */
   readonly lag: () => Promise<ConnectorLag> = reusedFor(LAG_CACHE_MS, () =>
     this.withAdmin((admin) => consumerLag(admin, this.options.groupId, [...this.topics])),
@@ -184,16 +187,30 @@ export class KafkaConnector implements Connector<KafkaRecord> {
    * engine resumes, and nothing more is fetched meanwhile.
    */
   pause(): void {
-    this.pauses.pause();
+    this.paused = true;
   }
 
   resume(): void {
-    this.pauses.resume();
+    this.paused = false;
+    this.resumeWaiters.wakeAll();
+  }
+
+  /**
+   * One partition holds more than its share of the buffer: its batch handler is held (as for
+   * pause()) while the batches of the other partitions, handled concurrently, go on; so a big
+   * fetch of one partition cannot keep the others waiting.
+   */
+  pauseKey(key: string): void {
+    this.partitionPauses.pause(key);
+  }
+
+  resumeKey(key: string): void {
+    if (this.partitionPauses.resume(key)) this.resumeWaiters.wakeAll();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.pauses.release();
+    this.resumeWaiters.wakeAll();
     this.commits.stop();
     // Every outcome is in: commit them while the consumer is still a group member.
     await this.commits.flush();
@@ -282,7 +299,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     const startAt = this.startOffsets.get(key);
     for (const message of batch.messages) {
       // A fetch may hold thousands of records: the engine's pause takes effect mid-batch.
-      if (this.pauses.paused) await this.hold(control);
+      if (this.held(batch)) await this.hold(control, batch);
       if (this.rejoining) return this.handBack(control);
       if (!control.isRunning() || control.isStale() || this.stopped) return;
       const offset = Number(message.offset);
@@ -308,19 +325,24 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     commits.readUpTo(Number(batch.lastOffset));
     control.resolveOffset(batch.lastOffset);
     await control.heartbeat();
-    await this.hold(control);
+    await this.hold(control, batch);
   }
 
   /**
-   * Backpressure: waits, heartbeating, while the engine has sources paused (see pause()). A
-   * rebalance ends the wait with the heartbeat's error; a stop or a stale batch ends it quietly.
+   * Backpressure: waits, heartbeating, while the engine has sources or this partition paused
+   * (see pause(), pauseKey()). A rebalance ends the wait with the heartbeat's error; a stop or a stale batch ends it quietly.
    */
-  private async hold(control: BatchControl): Promise<void> {
-    while (this.pauses.paused && !this.stopped && control.isRunning() && !control.isStale()) {
-      await this.pauses.wait(this.options.heartbeatIntervalMs);
+  private async hold(control: BatchControl, batch: FetchedBatch): Promise<void> {
+    while (this.held(batch) && !this.stopped && control.isRunning() && !control.isStale()) {
+      await this.resumeWaiters.wait(this.options.heartbeatIntervalMs);
       if (this.rejoining) return this.handBack(control);
       await control.heartbeat();
     }
+  }
+
+  /** Paused as a whole, or this batch's partition over its share of the buffer. */
+  private held(batch: FetchedBatch): boolean {
+    return this.paused || this.partitionPauses.has(batch.topic, batch.partition);
   }
 
   private settled(tracked: Tracked, offset: number, outcome: RecordOutcome): void {
