@@ -30,6 +30,6 @@ export {
   parseConnectorOptions,
 } from "./connector-definition.js";
 export { renderOptionsDoc } from "./connector-docs.js";
+export { ConnectorError } from "./connector-error.js";
 export * from "./coordination/index.js";
 export * from "./engine/index.js";
-export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";

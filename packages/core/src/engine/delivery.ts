@@ -7,7 +7,8 @@ import { FunctionError } from "../client/errors.js";
 import type { InvokeOptions, Invoker } from "../client/types.js";
 import type { SourceRecord } from "../connector.js";
 import { type Clock, sleep } from "./clock.js";
-import { type DeadLetterSink, toDeadLetterEntry } from "./dead-letter.js";
+import type { DeadLetterSink } from "./dead-letter.js";
+import { deadLetterRecords } from "./dead-letter-writes.js";
 import {
   BatchItemFailedError,
   InvalidBatchItemFailuresError,
@@ -15,14 +16,11 @@ import {
   reportedFailures,
 } from "./item-failures.js";
 import type { Logger } from "./logger.js";
-import type { DeadLetterReason, DeliveryLabels, EngineMetrics } from "./metrics.js";
+import type { DeliveryLabels, EngineMetrics } from "./metrics.js";
 import type { PendingRecord } from "./pending.js";
 import { decideOnFailure, errorCodeOf, retryAfterOf, retryDelayMs } from "./retry.js";
 import type { ResolvedRoute } from "./router.js";
 import type { Semaphore } from "./semaphore.js";
-
-/** Floor of the wait between dead-letter write attempts, so a broken disk is not hammered. */
-const MIN_DEAD_LETTER_RETRY_MS = 100;
 
 export interface DeliveryDeps {
   invoker: Invoker;
@@ -75,7 +73,7 @@ export function deliveryTarget(
 }
 
 /** What a record's attempts add up to, across the halves it went through, for its dead letter. */
-interface History {
+export interface History {
   attempts: number;
   firstAttemptAt: number | undefined;
 }
@@ -280,75 +278,4 @@ function without(
 ): PendingRecord[] {
   const set = new Set(removed);
   return records.filter((p) => !set.has(p));
-}
-
-interface Failure extends History {
-  reason: DeadLetterReason;
-  error: unknown;
-}
-
-/** Writes each record's entry, retrying the sink until it succeeds (or a hard stop). */
-async function deadLetterRecords(
-  deps: DeliveryDeps,
-  route: ResolvedRoute,
-  labels: DeliveryLabels,
-  records: readonly PendingRecord[],
-  failure: Failure,
-): Promise<void> {
-  const { logger, metrics } = deps;
-  logger.warn(
-    {
-      ...labels,
-      records: records.map((p) => p.record.id),
-      reason: failure.reason,
-      attempts: failure.attempts,
-      code: failure.error === undefined ? undefined : errorCodeOf(failure.error),
-    },
-    "dead-lettering records",
-  );
-  let written = 0;
-  for (const p of records) {
-    const entry = toDeadLetterEntry(p.record, { ...failure, ...labels, now: deps.clock.now() });
-    if (!(await writeUntilStored(deps, route, entry))) break;
-    p.deliveryDone("dead-lettered");
-    written += 1;
-  }
-  if (written > 0) metrics.deadLettered({ ...labels, reason: failure.reason }, written);
-}
-
-async function writeUntilStored(
-  deps: DeliveryDeps,
-  route: ResolvedRoute,
-  entry: Parameters<DeadLetterSink["write"]>[0],
-): Promise<boolean> {
-  for (let failures = 1; !deps.signal.aborted; failures += 1) {
-    try {
-      await (route.deadLetter ?? deps.deadLetter).write(entry);
-      if (!deps.deadLetterHealth.ok) deps.deadLetterHealth = { ok: true };
-      return true;
-    } catch (error) {
-      deps.deadLetterHealth = { ok: false, reason: messageOf(error) };
-      deps.metrics.deadLetterWriteFailed({ route: route.name });
-      const delayMs = Math.max(
-        MIN_DEAD_LETTER_RETRY_MS,
-        retryDelayMs(failures, route.delivery, deps.random),
-      );
-      deps.logger.error(
-        {
-          route: route.name,
-          record: entry.record.id,
-          delayMs,
-          err: errorCodeOf(error),
-          message: String(error),
-        },
-        "dead-letter write failed; record not acknowledged, retrying",
-      );
-      if (!(await sleep(deps.clock, delayMs, deps.signal))) return false;
-    }
-  }
-  return false;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -19,7 +19,7 @@ import { Batcher } from "./batcher.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createDeadLetterSink, type DeadLetterSink } from "./dead-letter.js";
 import { type DeliveryDeps, deliverBatch, deliveryTarget } from "./delivery.js";
-import { Dispatcher } from "./dispatcher.js";
+import { KeyLanes } from "./key-lanes.js";
 import { KeyShares } from "./key-shares.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { type EngineMetrics, withDefaultMetrics } from "./metrics.js";
@@ -174,7 +174,7 @@ export function createEngine(options: EngineOptions): Engine {
       route,
       route.to.map((urn) => {
         const target = deliveryTarget(route, urn, hardStop.signal);
-        return new Dispatcher<PendingRecord[]>(
+        return new KeyLanes<PendingRecord[]>(
           (batch) => deliverBatch(deps, target, batch),
           onTaskError,
         );
