@@ -48,7 +48,8 @@ export function producedMessage(topic: string, m: ProducedMessage): MessageToPro
     topic,
     ...(m.key ? { key: m.key } : {}),
     ...(m.value ? { value: m.value } : {}),
-    headers: m.headers,
+    // Header names go through the same (pass-through) serializer as values: Buffers both.
+    headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), v])),
   };
 }
 
