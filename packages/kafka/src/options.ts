@@ -154,7 +154,7 @@ export const kafkaOptionsSchema = connectionSchema
         if (refusal) ctx.addIssue({ code: "custom", message: refusal });
       })
       .describe(
-        "Kafka client library: kafkajs (default, every supported Node) or platformatic (@platformatic/kafka, maintained, Node >= 22.22). See the README's \"Kafka clients\".",
+        'Kafka client library: kafkajs (default, every supported Node) or platformatic (@platformatic/kafka, maintained, Node >= 22.22). See the README\'s "Kafka clients".',
       ),
     startFrom: z
       .union([

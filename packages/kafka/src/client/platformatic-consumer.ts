@@ -15,7 +15,13 @@
  */
 import type { Consumer, Message, MessagesStream } from "@platformatic/kafka";
 import type { KafkaConnection } from "../options.js";
-import { assignmentOf, baseOptions, kafkaErrorType, rawMessage, withType } from "./platformatic-mapping.js";
+import {
+  assignmentOf,
+  baseOptions,
+  kafkaErrorType,
+  rawMessage,
+  withType,
+} from "./platformatic-mapping.js";
 import type {
   BatchControl,
   ConsumerEvents,
@@ -65,7 +71,6 @@ export function platformaticConsumer(
   }
 
   async function drain(q: Queue): Promise<void> {
-    q.running = true;
     try {
       while (q.messages.length > 0 && !stopping) {
         const generation = joins;
@@ -116,7 +121,12 @@ export function platformaticConsumer(
 
   function onMessage(message: Message): void {
     // Read before the last join: the stream fetches it again from the group's commit.
-    if (message.metadata.consumer && (message.metadata.consumer as { generationId?: number }).generationId !== consumer!.generationId) return;
+    if (
+      message.metadata.consumer &&
+      (message.metadata.consumer as { generationId?: number }).generationId !==
+        consumer!.generationId
+    )
+      return;
     const key = `${message.topic}/${message.partition}`;
     let q = queues.get(key);
     if (!q) {
@@ -126,7 +136,11 @@ export function platformaticConsumer(
     q.messages.push(message);
     queuedBytes += size(message);
     if (queuedBytes > s.maxBytes) stream!.pause();
-    if (!q.running) void drain(q);
+    if (!q.running) {
+      q.running = true;
+      // The stream emits a fetch's messages one after another: the batch takes them all.
+      setImmediate(() => void drain(q));
+    }
   }
 
   async function openStream(): Promise<void> {

@@ -21,7 +21,10 @@ const load = (): Promise<Library> => {
 /** Admin requests and dead-letter sends fail within ~10 s: their callers retry. */
 const CLIENT_RETRY = { retries: 6, retryDelay: 1_000 };
 
-export function createPlatformaticClient(connection: KafkaConnection, _logger: Logger): KafkaClient {
+export function createPlatformaticClient(
+  connection: KafkaConnection,
+  _logger: Logger,
+): KafkaClient {
   return {
     consumer: (settings, events) => platformaticConsumer(load, connection, settings, events),
     producer: () => producer(connection),
@@ -42,7 +45,11 @@ function producer(connection: KafkaConnection): Producer {
   let made: Promise<BufferProducer> | undefined;
   const ready = (): Promise<BufferProducer> =>
     (made ??= load().then(async ({ Producer }) => {
-      const p = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...baseOptions(connection), ...CLIENT_RETRY, idempotent: false });
+      const p = new Producer<Buffer, Buffer, Buffer, Buffer>({
+        ...baseOptions(connection),
+        ...CLIENT_RETRY,
+        idempotent: false,
+      });
       // Connects now: the first send would otherwise find an unreachable broker late.
       await p.metadata({ topics: [] }).catch(async (error: unknown) => {
         made = undefined;
@@ -68,7 +75,9 @@ function producer(connection: KafkaConnection): Producer {
 function admin(connection: KafkaConnection): Admin {
   let made: Promise<BufferAdmin> | undefined;
   const ready = (): Promise<BufferAdmin> =>
-    (made ??= load().then(({ Admin }) => new Admin({ ...baseOptions(connection), ...CLIENT_RETRY })));
+    (made ??= load().then(
+      ({ Admin }) => new Admin({ ...baseOptions(connection), ...CLIENT_RETRY }),
+    ));
   /** Offsets of every partition of `topic` at `timestamp` (-1: the end, -2: the start). */
   async function listOffsets(topic: string, timestamp: bigint) {
     const a = await ready();
