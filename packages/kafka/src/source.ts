@@ -318,7 +318,9 @@ export class KafkaConnector implements Connector<KafkaRecord> {
       commits.add(offset);
       void this.ctx!.push(record).then((outcome) => this.settled(tracked, offset, outcome));
     }
-    this.startOffsets.delete(key);
+    // Read past the start: later batches (a rejoin's re-fetch too) deliver everything.
+    if (startAt !== undefined && Number(batch.lastOffset) + 1 >= startAt)
+      this.startOffsets.delete(key);
     commits.readUpTo(Number(batch.lastOffset));
     control.resolveOffset(batch.lastOffset);
     await control.heartbeat();

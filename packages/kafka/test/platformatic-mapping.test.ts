@@ -119,3 +119,15 @@ describe("the client option", () => {
     if (tooOld) expect(r.error!.issues[0]!.path).toEqual(["client"]);
   });
 });
+
+describe("errors of retried calls", () => {
+  it("say what the last attempt failed on", () => {
+    const refused = new Error("SASL SCRAM SHA256 authentication failed");
+    const wrapped = Object.assign(new Error("metadata failed 3 times."), {
+      errors: [new Error("timeout"), { cause: refused }],
+    });
+    expect((withType(wrapped) as Error).message).toBe(
+      "metadata failed 3 times: SASL SCRAM SHA256 authentication failed",
+    );
+  });
+});

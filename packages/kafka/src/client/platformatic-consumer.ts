@@ -70,6 +70,11 @@ export function platformaticConsumer(
     return messages;
   }
 
+  /** Drops what was read and not handed over (the stream fetches it again after a join). */
+  function dropQueued(): void {
+    for (const q of queues.values()) take(q);
+  }
+
   async function drain(q: Queue): Promise<void> {
     try {
       while (q.messages.length > 0 && !stopping) {
@@ -114,8 +119,7 @@ export function platformaticConsumer(
   function handBack(error: unknown, generation: number): void {
     if (stopping || joins !== generation) return;
     if (error !== undefined && !groupErrorAction(error)) events.crashed(error as Error, true);
-    queues.clear();
-    queuedBytes = 0;
+    dropQueued();
     consumer?.joinGroup().catch((e: unknown) => events.crashed(withType(e) as Error, true));
   }
 
@@ -166,8 +170,7 @@ export function platformaticConsumer(
   }
 
   async function restart(): Promise<void> {
-    queues.clear();
-    queuedBytes = 0;
+    dropQueued();
     while (!stopping) {
       await new Promise((r) => setTimeout(r, RESTART_MS));
       try {
@@ -185,7 +188,9 @@ export function platformaticConsumer(
     const names = s.topics.filter((t): t is string => typeof t === "string");
     const patterns = s.topics.filter((t): t is RegExp => t instanceof RegExp);
     if (patterns.length === 0) return names;
-    const existing = await consumer!.metadata({ topics: [] }).then((m) => [...m.topics.keys()]);
+    const { Admin } = await load();
+    const admin = new Admin(baseOptions(connection));
+    const existing = await admin.listTopics().finally(() => admin.close().catch(() => {}));
     return [...new Set([...names, ...existing.filter((t) => patterns.some((p) => p.test(t)))])];
   }
 
@@ -207,7 +212,7 @@ export function platformaticConsumer(
       consumer.on("consumer:group:join", (payload) => {
         joins++;
         // Read before the join: the stream fetches again from the group's commit.
-        for (const q of queues.values()) take(q);
+        dropQueued();
         events.joined(assignmentOf(payload.assignments ?? consumer!.assignments));
       });
       consumer.on("consumer:group:rebalance", () => {

@@ -77,9 +77,23 @@ export function kafkaErrorType(error: unknown, depth = 0): string | undefined {
   return kafkaErrorType(e.cause, depth + 1);
 }
 
-/** The error with its Kafka code as `type`, so the connector tells group errors apart. */
+/** The innermost error of the last attempt: what a retried call failed on at the end. */
+function rootCause(error: unknown, depth = 0): unknown {
+  if (!error || typeof error !== "object" || depth > 5) return error;
+  const e = error as { errors?: unknown; cause?: unknown };
+  if (Array.isArray(e.errors) && e.errors.length > 0) return rootCause(e.errors.at(-1), depth + 1);
+  return e.cause ? rootCause(e.cause, depth + 1) : error;
+}
+
+/**
+ * The error with its Kafka code as `type`, so the connector tells group errors apart, and the
+ * reason a retried call failed in its message ("metadata failed 3 times." says nothing).
+ */
 export function withType(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
   const type = kafkaErrorType(error);
-  if (type && error instanceof Error) return Object.assign(error, { type });
-  return error;
+  const root = rootCause(error);
+  if (root instanceof Error && root !== error && !error.message.includes(root.message))
+    error.message = `${error.message.replace(/\.$/, "")}: ${root.message}`;
+  return type ? Object.assign(error, { type }) : error;
 }
