@@ -8,6 +8,7 @@ import type {
   PayloadFormat,
   RecordOutcome,
 } from "@fgconnect/core";
+import { PauseGate } from "@fgconnect/core/internal";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Authorizer, authorizer } from "./auth.js";
 import { apigEvent, type HttpRecord } from "./event.js";
@@ -32,12 +33,11 @@ export class HttpConnector implements Connector<HttpRecord> {
   readonly formats: Readonly<Record<string, PayloadFormat<HttpRecord>>>;
   readonly #authorize: Authorizer;
   readonly #deliveries = new Map<string, Delivery>();
-  /** Requests waiting for `resume()` (backpressure) before they are pushed. */
-  readonly #waiting = new Set<() => void>();
+  /** Requests wait out a pause (backpressure) before they are pushed. */
+  readonly #pauses = new PauseGate();
   #ctx?: ConnectorContext<HttpRecord>;
   #app?: FastifyInstance;
   #url?: string;
-  #paused = false;
   #stopping = false;
   #open = 0;
   #idle?: () => void;
@@ -98,7 +98,7 @@ export class HttpConnector implements Connector<HttpRecord> {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     if (!this.#authorize(request.headers, body))
       return this.#send(reply, errorAnswer(401, "APIG.0301", "authentication failed", id));
-    if (this.#paused && !this.#stopping) await new Promise<void>((r) => this.#waiting.add(r));
+    if (!this.#stopping) await this.#pauses.wait();
     if (this.#stopping || !this.#ctx) return this.#send(reply, stopping(id));
 
     const headers = { ...request.headers };
@@ -176,18 +176,17 @@ export class HttpConnector implements Connector<HttpRecord> {
   }
 
   pause(): void {
-    this.#paused = true;
+    this.#pauses.pause();
   }
 
   resume(): void {
-    this.#paused = false;
-    this.#release();
+    this.#pauses.resume();
   }
 
   /** Answers 503 to requests not yet pushed, lets answers finish, then closes the server. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    this.#release();
+    this.#pauses.release();
     const app = this.#app;
     if (!app) return;
     if (this.#open > 0)
@@ -200,11 +199,6 @@ export class HttpConnector implements Connector<HttpRecord> {
       });
     app.server.closeAllConnections?.();
     await app.close();
-  }
-
-  #release(): void {
-    for (const r of this.#waiting) r();
-    this.#waiting.clear();
   }
 
   health(): ConnectorHealth {

@@ -1,3 +1,4 @@
+import { optionRules } from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const MiB = 1024 * 1024;
@@ -274,15 +275,15 @@ export const kafkaOptionsSchema = connectionSchema
       .describe("Fields of the Kafka-trigger event that the cluster cannot tell."),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.heartbeatIntervalMs * 3 > o.sessionTimeoutMs) {
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    optionRules([
+      {
         path: ["heartbeatIntervalMs"],
         message: "keep it below a third of sessionTimeoutMs",
-      });
-    }
-  });
+        broken: (o) => o.heartbeatIntervalMs * 3 > o.sessionTimeoutMs,
+      },
+    ]),
+  );
 
 export type KafkaOptions = z.input<typeof kafkaOptionsSchema>;
 export type ResolvedKafkaOptions = z.output<typeof kafkaOptionsSchema>;

@@ -1,4 +1,10 @@
-import { reconnectOptionsSchema, tlsOptionsSchema } from "@fgconnect/core/internal";
+import {
+  optionRules,
+  passwordNeedsUsername,
+  reconnectOptionsSchema,
+  tlsOptionsSchema,
+  urlListSchema,
+} from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
@@ -53,11 +59,9 @@ const urlSchema = z
 /** The one schema of the MQTT connector's options: validation, defaults, JSON Schema, docs. */
 export const mqttOptionsSchema = z
   .object({
-    url: z
-      .union([urlSchema, z.array(urlSchema).min(1)])
-      .describe(
-        "Broker URL, e.g. mqtt://broker:1883 or mqtts://broker:8883; a list is tried in turn (failover between brokers of a cluster).",
-      ),
+    url: urlListSchema(urlSchema).describe(
+      "Broker URL, e.g. mqtt://broker:1883 or mqtts://broker:8883; a list is tried in turn (failover between brokers of a cluster).",
+    ),
     protocolVersion: z
       .union([z.literal(4), z.literal(5)])
       .default(5)
@@ -156,18 +160,16 @@ export const mqttOptionsSchema = z
       ),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.password !== undefined && o.username === undefined) {
-      ctx.addIssue({ code: "custom", path: ["username"], message: "a password needs a username" });
-    }
-    if (o.protocolVersion === 4 && o.respond) {
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    optionRules([
+      passwordNeedsUsername,
+      {
         path: ["respond"],
         message: "response topics need protocolVersion 5",
-      });
-    }
-  });
+        broken: (o) => o.protocolVersion === 4 && o.respond !== undefined,
+      },
+    ]),
+  );
 
 export type MqttOptions = z.input<typeof mqttOptionsSchema>;
 export type ResolvedMqttOptions = z.output<typeof mqttOptionsSchema>;

@@ -12,6 +12,7 @@ import type {
   PayloadFormat,
   RecordOutcome,
 } from "@fgconnect/core";
+import { type BrokerStats, brokerStats } from "@fgconnect/core/internal";
 import { AckGate, type Held } from "./acks.js";
 import { MqttjsLink } from "./client/mqttjs.js";
 import { brokerUrls } from "./client/options.js";
@@ -28,17 +29,10 @@ import { responseOf } from "./response.js";
 export type { PublishOptions } from "./client/types.js";
 export type { MqttRecord } from "./record.js";
 
-/** Counters since start; the daemon's /metrics carries the engine's, these are for embedding. */
-export interface MqttStats {
-  received: number;
-  /** Received, outcome not yet in. */
-  inFlight: number;
-  /** Delivered or dead-lettered; the broker's acknowledgement follows in arrival order. */
-  acknowledged: number;
+/** Counters since start; acknowledgements follow in arrival order. */
+export interface MqttStats extends BrokerStats {
   /** Redeliveries of messages already being delivered or already handled: not pushed again. */
   redeliveries: number;
-  /** Connections the broker accepted (1 + reconnects). */
-  connections: number;
   /** QoS 0 messages pushed while the engine had asked to pause (nothing makes the broker wait). */
   qos0WhilePaused: number;
 }
@@ -49,14 +43,7 @@ export class MqttConnector implements Connector<MqttRecord> {
   readonly type = "mqtt";
   readonly defaultFormat = "mqtt";
   readonly formats: Readonly<Record<"mqtt" | "raw", PayloadFormat<MqttRecord>>>;
-  readonly stats: MqttStats = {
-    received: 0,
-    inFlight: 0,
-    acknowledged: 0,
-    redeliveries: 0,
-    connections: 0,
-    qos0WhilePaused: 0,
-  };
+  readonly stats: MqttStats = { ...brokerStats(), redeliveries: 0, qos0WhilePaused: 0 };
   private link?: MqttLink;
   private ctx?: ConnectorContext<MqttRecord>;
   private gate?: AckGate;

@@ -1,11 +1,11 @@
 /** Resolved connector options → amqplib connect arguments (plain data; TLS files read here). */
-import { readTlsFiles } from "@fgconnect/core/internal";
+import { readTlsFiles, urlList } from "@fgconnect/core/internal";
 import type { Options } from "amqplib";
 import { RabbitmqConnectorError, redactUrl } from "./errors.js";
 import type { ResolvedRabbitmqOptions } from "./options.js";
 
 export function brokerUrls(options: ResolvedRabbitmqOptions): string[] {
-  return Array.isArray(options.url) ? options.url : [options.url];
+  return urlList(options.url);
 }
 
 /** The brokers for logs and health: URLs without credentials. */

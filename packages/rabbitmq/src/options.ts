@@ -1,4 +1,10 @@
-import { reconnectOptionsSchema, tlsOptionsSchema } from "@fgconnect/core/internal";
+import {
+  optionRules,
+  passwordNeedsUsername,
+  reconnectOptionsSchema,
+  tlsOptionsSchema,
+  urlListSchema,
+} from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const urlSchema = z
@@ -51,11 +57,9 @@ const orderingSchema = z
 /** The one schema of the RabbitMQ connector's options: validation, defaults, JSON Schema, docs. */
 export const rabbitmqOptionsSchema = z
   .object({
-    url: z
-      .union([urlSchema, z.array(urlSchema).min(1)])
-      .describe(
-        "Broker URL, e.g. amqp://broker:5672 or amqps://broker:5671/vhost; a list is tried in turn (failover between the nodes of a cluster). Credentials in the URL are never logged; prefer `username`/`password`.",
-      ),
+    url: urlListSchema(urlSchema).describe(
+      "Broker URL, e.g. amqp://broker:5672 or amqps://broker:5671/vhost; a list is tried in turn (failover between the nodes of a cluster). Credentials in the URL are never logged; prefer `username`/`password`.",
+    ),
     username: z
       .string()
       .min(1)
@@ -164,22 +168,21 @@ export const rabbitmqOptionsSchema = z
     reconnect: reconnectSchema.prefault({}),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.password !== undefined && o.username === undefined)
-      ctx.addIssue({ code: "custom", path: ["username"], message: "a password needs a username" });
-    if (!o.queues && !o.exchange)
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    optionRules([
+      passwordNeedsUsername,
+      {
         path: ["queues"],
         message: "give queues to consume, or an exchange to bind a queue to",
-      });
-    if (o.queue !== undefined && !o.exchange)
-      ctx.addIssue({
-        code: "custom",
+        broken: (o) => !o.queues && !o.exchange,
+      },
+      {
         path: ["queue"],
         message: "queue names the queue bound to exchange; without exchange, use queues",
-      });
-  });
+        broken: (o) => o.queue !== undefined && !o.exchange,
+      },
+    ]),
+  );
 
 export type RabbitmqOptions = z.input<typeof rabbitmqOptionsSchema>;
 export type ResolvedRabbitmqOptions = z.output<typeof rabbitmqOptionsSchema>;

@@ -1,8 +1,8 @@
 /**
- * The RabbitMQ source: the only file that talks to amqplib. It consumes queues on one channel,
- * turns each delivery into a record, and acknowledges it (basic.ack) only once the engine
- * reports it delivered or dead-lettered. A lost connection is re-made with backoff; the broker
- * then redelivers whatever was unacknowledged.
+ * The RabbitMQ source: connects with amqplib, consumes queues on one channel, turns each
+ * delivery into a record, and acknowledges it (basic.ack) only once the engine reports it
+ * delivered or dead-lettered. A lost connection is re-made with backoff; the broker then
+ * redelivers whatever was unacknowledged. Topology, queue depths and records: files of their own.
  */
 import type {
   Connector,
@@ -13,7 +13,12 @@ import type {
   PayloadFormat,
   RecordOutcome,
 } from "@fgconnect/core";
-import { lazyRequire, reconnectDelayMs } from "@fgconnect/core/internal";
+import {
+  type BrokerStats,
+  brokerStats,
+  lazyRequire,
+  reconnectDelayMs,
+} from "@fgconnect/core/internal";
 import type * as Amqplib from "amqplib";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import { brokerLabel, brokerUrls, connectArgs } from "./connect-options.js";
@@ -28,18 +33,12 @@ export type { RabbitmqRecord } from "./record.js";
 
 const amqplib = lazyRequire<typeof Amqplib>("amqplib", import.meta.url);
 
-/** Counters since start, for embedding (the daemon's /metrics carries the engine's). */
-export interface RabbitmqStats {
-  received: number;
-  /** Received, outcome not yet in. */
-  inFlight: number;
-  acknowledged: number;
+/** Counters since start. */
+export interface RabbitmqStats extends BrokerStats {
   /** Rejected to the queue's own dead-letter exchange (`onFailure: reject`). */
   rejected: number;
   /** Given back to the queue at shutdown (requeued). */
   requeued: number;
-  /** Connections the broker accepted (1 + reconnects). */
-  connections: number;
 }
 
 /** A delivery awaiting its outcome, and the channel (generation) it must be settled on. */
@@ -55,14 +54,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
   readonly type = "rabbitmq";
   readonly defaultFormat = "native";
   readonly formats: Readonly<Record<"native" | "rich", PayloadFormat<RabbitmqRecord>>>;
-  readonly stats: RabbitmqStats = {
-    received: 0,
-    inFlight: 0,
-    acknowledged: 0,
-    rejected: 0,
-    requeued: 0,
-    connections: 0,
-  };
+  readonly stats: RabbitmqStats = { ...brokerStats(), rejected: 0, requeued: 0 };
   /** With `onFailure: reject`, dead letters go back to the broker (basic.nack, no requeue). */
   readonly deadLetter?: DeadLetterSink;
   readonly queues: readonly string[];

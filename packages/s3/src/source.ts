@@ -10,7 +10,7 @@ import type {
   ConnectorLag,
   RecordOutcome,
 } from "@fgconnect/core";
-import { doublingDelayMs, Waiters } from "@fgconnect/core/internal";
+import { doublingDelayMs, PauseGate } from "@fgconnect/core/internal";
 import { type ActionResult, runAfterDelivery } from "./actions.js";
 import { type Bucket, createBucket } from "./bucket.js";
 import type { CheckpointStore } from "./checkpoint-store.js";
@@ -49,8 +49,7 @@ export class S3Connector implements Connector<S3Record> {
   private ctx?: ConnectorContext<S3Record>;
   private ready = false;
   private stopped = false;
-  private paused = false;
-  private readonly resumeWaiters = new Waiters();
+  private readonly pauses = new PauseGate();
   private wake?: () => void;
   private loop?: Promise<void>;
   private pending = 0;
@@ -103,18 +102,9 @@ export class S3Connector implements Connector<S3Record> {
     this.loop = this.run();
   }
 
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.paused = false;
-    this.resumeWaiters.wakeAll();
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
-    this.resume();
+    this.pauses.resume();
     this.wake?.();
     await this.loop;
     await this.notifications?.close();
@@ -122,6 +112,14 @@ export class S3Connector implements Connector<S3Record> {
     this.bucket.close();
     this.ready = false;
     this.health_ = { connected: false, detail: "stopped" };
+  }
+
+  pause(): void {
+    this.pauses.pause();
+  }
+
+  resume(): void {
+    this.pauses.resume();
   }
 
   health(): ConnectorHealth {
@@ -222,8 +220,7 @@ export class S3Connector implements Connector<S3Record> {
 
   /** Resolves when pushing is allowed (not paused, or stopping). */
   private gate(): Promise<void> {
-    if (!this.paused || this.stopped) return Promise.resolve();
-    return this.resumeWaiters.wait();
+    return this.stopped ? Promise.resolve() : this.pauses.wait();
   }
 
   private sleep(ms: number): Promise<void> {

@@ -104,3 +104,43 @@ export function readTlsFiles(
   if (key) out.key = key;
   return out;
 }
+
+/** A rule across several options: when `broken`, the config is refused at `path` with `message`. */
+export interface OptionRule<T> {
+  path: (string | number)[];
+  message: string | ((o: T) => string);
+  broken(o: T): boolean;
+}
+
+/** The `superRefine` of an options schema that checks `rules` in order. */
+export function optionRules<T>(rules: readonly OptionRule<NoInfer<T>>[]) {
+  return (
+    o: T,
+    ctx: { addIssue(issue: { code: "custom"; path: (string | number)[]; message: string }): void },
+  ): void => {
+    for (const r of rules)
+      if (r.broken(o))
+        ctx.addIssue({
+          code: "custom",
+          path: r.path,
+          message: typeof r.message === "function" ? r.message(o) : r.message,
+        });
+  };
+}
+
+/** Broker credentials: a password alone is refused. */
+export const passwordNeedsUsername: OptionRule<{ username?: string; password?: string }> = {
+  path: ["username"],
+  message: "a password needs a username",
+  broken: (o) => o.password !== undefined && o.username === undefined,
+};
+
+/** One broker URL, or a list tried in turn (failover between the nodes of a cluster). */
+export function urlListSchema(url: z.ZodString) {
+  return z.union([url, z.array(url).min(1)]);
+}
+
+/** The broker URLs of a `urlListSchema` option, as a list. */
+export function urlList(url: string | readonly string[]): string[] {
+  return typeof url === "string" ? [url] : [...url];
+}

@@ -3,10 +3,10 @@
  * retried until it is stored, since a record is acknowledged only once it is.
  */
 
-import { sleep } from "./clock.js";
+import { type Clock, sleep } from "./clock.js";
 import { type DeadLetterSink, toDeadLetterEntry } from "./dead-letter.js";
-import type { DeliveryDeps, History } from "./delivery.js";
-import type { DeadLetterReason, DeliveryLabels } from "./metrics.js";
+import type { Logger } from "./logger.js";
+import type { DeadLetterReason, DeliveryLabels, EngineMetrics } from "./metrics.js";
 import type { PendingRecord } from "./pending.js";
 import { errorCodeOf, retryDelayMs } from "./retry.js";
 import type { ResolvedRoute } from "./router.js";
@@ -14,14 +14,30 @@ import type { ResolvedRoute } from "./router.js";
 /** Floor of the wait between dead-letter write attempts, so a broken disk is not hammered. */
 const MIN_DEAD_LETTER_RETRY_MS = 100;
 
-export interface Failure extends History {
+/** What writing dead letters needs of the engine. */
+export interface DeadLetterDeps {
+  deadLetter: DeadLetterSink;
+  clock: Clock;
+  random: () => number;
+  metrics: EngineMetrics;
+  logger: Logger;
+  /** Aborts at a hard stop: give up at once, leave records unsettled. */
+  signal: AbortSignal;
+  /** Whether the last dead-letter write failed, and why (for health). */
+  deadLetterHealth: { ok: boolean; reason?: string };
+}
+
+/** Why records are dead-lettered, and what their attempts added up to. */
+export interface Failure {
   reason: DeadLetterReason;
   error: unknown;
+  attempts: number;
+  firstAttemptAt: number | undefined;
 }
 
 /** Writes each record's entry, retrying the sink until it succeeds (or a hard stop). */
 export async function deadLetterRecords(
-  deps: DeliveryDeps,
+  deps: DeadLetterDeps,
   route: ResolvedRoute,
   labels: DeliveryLabels,
   records: readonly PendingRecord[],
@@ -49,7 +65,7 @@ export async function deadLetterRecords(
 }
 
 async function writeUntilStored(
-  deps: DeliveryDeps,
+  deps: DeadLetterDeps,
   route: ResolvedRoute,
   entry: Parameters<DeadLetterSink["write"]>[0],
 ): Promise<boolean> {

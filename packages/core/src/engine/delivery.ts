@@ -6,34 +6,23 @@
 import { FunctionError } from "../client/errors.js";
 import type { InvokeOptions, Invoker } from "../client/types.js";
 import type { SourceRecord } from "../connector.js";
-import { type Clock, sleep } from "./clock.js";
-import type { DeadLetterSink } from "./dead-letter.js";
-import { deadLetterRecords } from "./dead-letter-writes.js";
+import { sleep } from "./clock.js";
+import { type DeadLetterDeps, deadLetterRecords } from "./dead-letter-writes.js";
 import {
   BatchItemFailedError,
   InvalidBatchItemFailuresError,
   isFunctionReported,
   reportedFailures,
 } from "./item-failures.js";
-import type { Logger } from "./logger.js";
-import type { DeliveryLabels, EngineMetrics } from "./metrics.js";
+import type { DeliveryLabels } from "./metrics.js";
 import type { PendingRecord } from "./pending.js";
 import { decideOnFailure, errorCodeOf, retryAfterOf, retryDelayMs } from "./retry.js";
 import type { ResolvedRoute } from "./router.js";
 import type { Semaphore } from "./semaphore.js";
 
-export interface DeliveryDeps {
+export interface DeliveryDeps extends DeadLetterDeps {
   invoker: Invoker;
-  deadLetter: DeadLetterSink;
   slots: Semaphore;
-  clock: Clock;
-  random: () => number;
-  metrics: EngineMetrics;
-  logger: Logger;
-  /** Aborts at a hard stop: give up at once, leave records unsettled. */
-  signal: AbortSignal;
-  /** Whether the last dead-letter write failed, and why (for health). */
-  deadLetterHealth: { ok: boolean; reason?: string };
 }
 
 const isSettled = (p: PendingRecord): boolean => p.settled;
@@ -73,7 +62,7 @@ export function deliveryTarget(
 }
 
 /** What a record's attempts add up to, across the halves it went through, for its dead letter. */
-export interface History {
+interface History {
   attempts: number;
   firstAttemptAt: number | undefined;
 }

@@ -1,5 +1,5 @@
 /** Resolved connector options → mqtt.js client options (plain data; TLS files read here). */
-import { readTlsFiles } from "@fgconnect/core/internal";
+import { readTlsFiles, urlList } from "@fgconnect/core/internal";
 import type { IClientOptions } from "mqtt";
 import { MqttConnectorError } from "../errors.js";
 import type { ResolvedMqttOptions } from "../options.js";
@@ -7,7 +7,7 @@ import type { ResolvedMqttOptions } from "../options.js";
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
 
 export function brokerUrls(options: ResolvedMqttOptions): string[] {
-  return Array.isArray(options.url) ? options.url : [options.url];
+  return urlList(options.url);
 }
 
 const noLog = (): void => {};
