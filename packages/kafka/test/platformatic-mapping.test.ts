@@ -42,7 +42,7 @@ describe("@platformatic/kafka mapping", () => {
     expect(m.topic).toBe("dlq");
     expect("key" in m).toBe(false);
     expect("value" in m).toBe(false);
-    const [[name, value]] = [...(m.headers as Map<Buffer, Buffer>)];
+    const [name, value] = [...(m.headers as Map<Buffer, Buffer>)][0]!;
     expect(Buffer.isBuffer(name)).toBe(true);
     expect(name!.toString()).toBe("fgconnect-reason");
     expect(value!.toString()).toBe("retries exhausted");

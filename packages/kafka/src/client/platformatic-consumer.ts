@@ -9,8 +9,12 @@
  * - heartbeat() fails with REBALANCE_IN_PROGRESS once the library saw the group rebalance during
  *   the batch; the library rejoins by itself meanwhile, so the connector's drain races the join
  *   (commits of the old generation are accepted until it completes);
- * - isStale() is true once the member joined again since the batch was read: after a join the
- *   stream fetches again from the group's commit, and older messages are dropped here;
+ * - isStale() is true once a join moved the batch's partition to another member: what was read
+ *   for it is dropped (the new owner reads from the group's commit, which covers only what was
+ *   delivered); a partition kept goes on where it was (the stream rewinds it to the group's
+ *   commit, and the connector skips what it already pushed);
+ * - a batch handed back is put in front of its partition's queue again and handed over after
+ *   the next join (a group error: the member joins again) or a moment (a failure);
  * - resolveOffset() has nothing to do: the stream owns the fetch position.
  */
 import type { Consumer, Message, MessagesStream } from "@platformatic/kafka";
@@ -53,15 +57,19 @@ export function platformaticConsumer(
   let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   let onBatch: ((batch: FetchedBatch, control: BatchControl) => Promise<void>) | undefined;
   let stopping = false;
-  /** Joins so far: a batch read before the last join is stale. */
+  /** Joins so far. */
   let joins = 0;
   /** The join during which the library last saw the group rebalance. */
   let rebalancedAt = -1;
+  /** This member's partitions since the last join ("topic/partition"); all before the first. */
+  let assigned: Set<string> | undefined;
+  const joinWaiters = new Set<() => void>();
   const queues = new Map<string, Queue>();
   /** Bytes read and not yet handed to the connector: the stream pauses above fetch.maxBytes. */
   let queuedBytes = 0;
 
   const size = (m: Message) => (m.value?.length ?? 0) + (m.key?.length ?? 0);
+  const owned = (key: string) => assigned?.has(key) ?? true;
 
   function take(q: Queue): Message[] {
     const messages = q.messages.splice(0);
@@ -70,9 +78,24 @@ export function platformaticConsumer(
     return messages;
   }
 
-  /** Drops what was read and not handed over (the stream fetches it again after a join). */
-  function dropQueued(): void {
-    for (const q of queues.values()) take(q);
+  /** Puts a handed-back batch in front again: what the connector already pushed, it skips. */
+  function requeue(q: Queue, messages: Message[]): void {
+    if (!owned(`${q.topic}/${q.partition}`)) return;
+    q.messages.unshift(...messages);
+    for (const m of messages) queuedBytes += size(m);
+  }
+
+  /** Resolves at the next join, at stop, or after `ms`. */
+  function nextJoin(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        joinWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      joinWaiters.add(done);
+    });
   }
 
   async function drain(q: Queue): Promise<void> {
@@ -87,9 +110,10 @@ export function platformaticConsumer(
           lastOffset: messages[messages.length - 1]!.offset.toString(),
         };
         try {
-          await onBatch!(batch, control(generation));
+          await onBatch!(batch, control(generation, `${q.topic}/${q.partition}`));
         } catch (error) {
-          handBack(error, generation);
+          requeue(q, messages);
+          await handBack(error, generation);
         }
       }
     } finally {
@@ -97,10 +121,11 @@ export function platformaticConsumer(
     }
   }
 
-  function control(generation: number): BatchControl {
+  function control(generation: number, key: string): BatchControl {
     return {
       isRunning: () => !stopping,
-      isStale: () => joins !== generation,
+      // Only a partition that moved away: one kept across a join goes on from where it was.
+      isStale: () => !owned(key),
       resolveOffset: () => {},
       heartbeat: async () => {
         if (rebalancedAt === generation && joins === generation)
@@ -112,26 +137,24 @@ export function platformaticConsumer(
   }
 
   /**
-   * A batch handed back: the connector asks to rejoin (a group error), or failed. Either way the
-   * member joins again, which makes the stream fetch again from the group's commit, so nothing
-   * that was not pushed is skipped.
+   * A batch handed back (requeued): for a group error, the member joins again (unless it did
+   * since) and the batch is handed over again after the join; after a failure, a moment later.
    */
-  function handBack(error: unknown, generation: number): void {
+  async function handBack(error: unknown, generation: number): Promise<void> {
     if (stopping || joins !== generation) return;
-    if (error !== undefined && !groupErrorAction(error)) events.crashed(error as Error, true);
-    dropQueued();
+    if (error !== undefined && !groupErrorAction(error)) {
+      events.crashed(error as Error, true);
+      await new Promise((r) => setTimeout(r, RESTART_MS));
+      return;
+    }
     consumer?.joinGroup().catch((e: unknown) => events.crashed(withType(e) as Error, true));
+    await nextJoin(s.rebalanceTimeoutMs);
   }
 
   function onMessage(message: Message): void {
-    // Read before the last join: the stream fetches it again from the group's commit.
-    if (
-      message.metadata.consumer &&
-      (message.metadata.consumer as { generationId?: number }).generationId !==
-        consumer!.generationId
-    )
-      return;
     const key = `${message.topic}/${message.partition}`;
+    // A partition that moved: its new owner reads it from the group's commit.
+    if (!owned(key)) return;
     let q = queues.get(key);
     if (!q) {
       q = { topic: message.topic, partition: message.partition, messages: [], running: false };
@@ -170,7 +193,6 @@ export function platformaticConsumer(
   }
 
   async function restart(): Promise<void> {
-    dropQueued();
     while (!stopping) {
       await new Promise((r) => setTimeout(r, RESTART_MS));
       try {
@@ -211,9 +233,14 @@ export function platformaticConsumer(
       });
       consumer.on("consumer:group:join", (payload) => {
         joins++;
-        // Read before the join: the stream fetches again from the group's commit.
-        dropQueued();
-        events.joined(assignmentOf(payload.assignments ?? consumer!.assignments));
+        const assignment = assignmentOf(payload.assignments ?? consumer!.assignments);
+        assigned = new Set(
+          Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => `${t}/${p}`)),
+        );
+        // Read for partitions that moved away: dropped (their new owner reads from the commit).
+        for (const [key, q] of queues) if (!owned(key)) take(q);
+        for (const wake of [...joinWaiters]) wake();
+        events.joined(assignment);
       });
       consumer.on("consumer:group:rebalance", () => {
         rebalancedAt = joins;
@@ -258,6 +285,7 @@ export function platformaticConsumer(
     },
     async stop() {
       stopping = true;
+      for (const wake of [...joinWaiters]) wake();
       await stream?.close().catch(() => {});
       await consumer?.close();
     },
