@@ -109,7 +109,7 @@ export const PLATFORMATIC_MIN_NODE = "22.22.0";
 /** Why `client` cannot run on this Node, or undefined when it can. */
 export function clientRefusal(client: KafkaClientName, nodeVersion: string): string | undefined {
   if (client !== "platformatic" || atLeast(nodeVersion, PLATFORMATIC_MIN_NODE)) return undefined;
-  return `client: platformatic needs Node >= ${PLATFORMATIC_MIN_NODE} (this is Node ${nodeVersion}); use client: kafkajs or a newer Node`;
+  return `platformatic needs Node >= ${PLATFORMATIC_MIN_NODE} (this is Node ${nodeVersion}): use kafkajs, or a newer Node`;
 }
 
 function atLeast(version: string, min: string): boolean {

@@ -99,7 +99,7 @@ describe("the client option", () => {
 
   it("refuses platformatic below Node 22.22, naming the option", () => {
     expect(clientRefusal("platformatic", "20.19.5")).toMatch(
-      /^client: platformatic needs Node >= 22\.22\.0 \(this is Node 20\.19\.5\)/,
+      /^platformatic needs Node >= 22\.22\.0 \(this is Node 20\.19\.5\)/,
     );
     expect(clientRefusal("platformatic", "22.12.0")).toMatch(/Node >= 22\.22\.0/);
     expect(clientRefusal("platformatic", "22.22.0")).toBeUndefined();
