@@ -18,6 +18,7 @@ import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { invocationLogger, invocationLogLevel, observedInvoker } from "./invocation-log.js";
+import { createLogger } from "./logger.js";
 import { createMetrics, fanOut } from "./metrics.js";
 import { replicaId } from "./replica.js";
 import { StatusBoard } from "./status/board.js";
@@ -61,9 +62,16 @@ export interface AppliedReload {
  */
 export async function startDaemon(
   config: Config,
-  options: { configDir: string; logger: Logger; signal?: AbortSignal },
+  options: {
+    configDir: string;
+    /** Default: the config's `log` settings, as `fgconnect run` logs. */
+    logger?: Logger;
+    signal?: AbortSignal;
+  },
 ): Promise<Daemon> {
-  const { logger, signal } = options;
+  const { signal } = options;
+  const logger =
+    options.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse())
