@@ -17,5 +17,6 @@ export {
   urlListSchema,
 } from "./connection/options.js";
 export { PauseGate } from "./connection/pause-gate.js";
+export { STOP_GRACE_MS } from "./connection/stop-grace.js";
 export { Waiters } from "./connection/waiters.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";

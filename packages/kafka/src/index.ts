@@ -25,7 +25,8 @@ export {
   type RichRecord,
   richKafkaEvent,
 } from "./payload.js";
-export type { KafkaAttributes, KafkaRecord, RawMessage } from "./record.js";
+// toRecord stays public: the runner builds its sample events with it.
+export { type KafkaAttributes, type KafkaRecord, type RawMessage, toRecord } from "./record.js";
 export { type ClientFactory, KafkaConnector } from "./source.js";
 
 import { parseConnectorOptions } from "@fgconnect/core";

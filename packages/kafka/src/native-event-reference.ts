@@ -3,7 +3,7 @@
  * `native-event-writer.ts` writes as bytes (that writer is what ships; a test holds the two
  * to the same output).
  */
-import { type EventInfo, eventTime, type KafkaTriggerEvent, valuesByTopic } from "./payload.js";
+import { type EventInfo, eventEnvelope, type KafkaTriggerEvent, valuesByTopic } from "./payload.js";
 import type { KafkaRecord } from "./record.js";
 
 export function kafkaTriggerEvent(
@@ -12,11 +12,7 @@ export function kafkaTriggerEvent(
 ): KafkaTriggerEvent {
   const byTopic = valuesByTopic(records);
   return {
-    event_version: "v1.0",
-    event_time: eventTime(records),
-    trigger_type: "KAFKA",
-    region: info.region,
-    instance_id: info.instanceId,
+    ...eventEnvelope(records, info),
     // A tombstone (null value) becomes an empty message.
     records: [...byTopic].map(([topic_id, values]) => ({
       messages: values.map((v) => (v ? v.toString("utf8") : "")),

@@ -87,14 +87,24 @@ export function valuesByTopic(records: readonly KafkaRecord[]): Map<string, (Buf
   return byTopic;
 }
 
-export function richKafkaEvent(records: readonly KafkaRecord[], info: EventInfo): RichKafkaEvent {
-  checkPoison(records);
+/** The fields of the Kafka-trigger event around its records. */
+export function eventEnvelope(
+  records: readonly KafkaRecord[],
+  info: EventInfo,
+): Omit<KafkaTriggerEvent, "records"> {
   return {
     event_version: "v1.0",
     event_time: eventTime(records),
     trigger_type: "KAFKA",
     region: info.region,
     instance_id: info.instanceId,
+  };
+}
+
+export function richKafkaEvent(records: readonly KafkaRecord[], info: EventInfo): RichKafkaEvent {
+  checkPoison(records);
+  return {
+    ...eventEnvelope(records, info),
     records: records.map((r) => {
       const a = r.attributes;
       const binary = !r.bodyIsUtf8;

@@ -1,10 +1,4 @@
-import {
-  optionRules,
-  passwordNeedsUsername,
-  reconnectOptionsSchema,
-  tlsOptionsSchema,
-  urlListSchema,
-} from "@fgconnect/core/internal";
+import * as shared from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
@@ -48,9 +42,9 @@ const topicSchema = z
   })
   .strict();
 
-const tlsSchema = tlsOptionsSchema("mqtts:// and wss://");
+const tlsSchema = shared.tlsOptionsSchema("mqtts:// and wss://");
 
-const reconnectSchema = reconnectOptionsSchema(100);
+const reconnectSchema = shared.reconnectOptionsSchema(100);
 
 const urlSchema = z
   .string()
@@ -59,9 +53,11 @@ const urlSchema = z
 /** The one schema of the MQTT connector's options: validation, defaults, JSON Schema, docs. */
 export const mqttOptionsSchema = z
   .object({
-    url: urlListSchema(urlSchema).describe(
-      "Broker URL, e.g. mqtt://broker:1883 or mqtts://broker:8883; a list is tried in turn (failover between brokers of a cluster).",
-    ),
+    url: shared
+      .urlListSchema(urlSchema)
+      .describe(
+        "Broker URL, e.g. mqtt://broker:1883 or mqtts://broker:8883; a list is tried in turn (failover between brokers of a cluster).",
+      ),
     protocolVersion: z
       .union([z.literal(4), z.literal(5)])
       .default(5)
@@ -161,8 +157,8 @@ export const mqttOptionsSchema = z
   })
   .strict()
   .superRefine(
-    optionRules([
-      passwordNeedsUsername,
+    shared.optionRules([
+      shared.passwordNeedsUsername,
       {
         path: ["respond"],
         message: "response topics need protocolVersion 5",

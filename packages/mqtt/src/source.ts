@@ -12,7 +12,7 @@ import type {
   PayloadFormat,
   RecordOutcome,
 } from "@fgconnect/core";
-import { type BrokerStats, brokerStats } from "@fgconnect/core/internal";
+import { type BrokerStats, brokerStats, STOP_GRACE_MS } from "@fgconnect/core/internal";
 import { AckGate, type Held } from "./acks.js";
 import { MqttjsLink } from "./client/mqttjs.js";
 import { brokerUrls } from "./client/options.js";
@@ -36,8 +36,6 @@ export interface MqttStats extends BrokerStats {
   /** QoS 0 messages pushed while the engine had asked to pause (nothing makes the broker wait). */
   qos0WhilePaused: number;
 }
-
-const STOP_GRACE_MS = 5000;
 
 export class MqttConnector implements Connector<MqttRecord> {
   readonly type = "mqtt";

@@ -1,10 +1,4 @@
-import {
-  optionRules,
-  passwordNeedsUsername,
-  reconnectOptionsSchema,
-  tlsOptionsSchema,
-  urlListSchema,
-} from "@fgconnect/core/internal";
+import * as shared from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const urlSchema = z
@@ -14,9 +8,9 @@ const urlSchema = z
     "use amqp://host:5672 or amqps://host:5671 (with an optional /vhost)",
   );
 
-const tlsSchema = tlsOptionsSchema("amqps://");
+const tlsSchema = shared.tlsOptionsSchema("amqps://");
 
-const reconnectSchema = reconnectOptionsSchema(50);
+const reconnectSchema = shared.reconnectOptionsSchema(50);
 
 const argumentValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -57,9 +51,11 @@ const orderingSchema = z
 /** The one schema of the RabbitMQ connector's options: validation, defaults, JSON Schema, docs. */
 export const rabbitmqOptionsSchema = z
   .object({
-    url: urlListSchema(urlSchema).describe(
-      "Broker URL, e.g. amqp://broker:5672 or amqps://broker:5671/vhost; a list is tried in turn (failover between the nodes of a cluster). Credentials in the URL are never logged; prefer `username`/`password`.",
-    ),
+    url: shared
+      .urlListSchema(urlSchema)
+      .describe(
+        "Broker URL, e.g. amqp://broker:5672 or amqps://broker:5671/vhost; a list is tried in turn (failover between the nodes of a cluster). Credentials in the URL are never logged; prefer `username`/`password`.",
+      ),
     username: z
       .string()
       .min(1)
@@ -169,8 +165,8 @@ export const rabbitmqOptionsSchema = z
   })
   .strict()
   .superRefine(
-    optionRules([
-      passwordNeedsUsername,
+    shared.optionRules([
+      shared.passwordNeedsUsername,
       {
         path: ["queues"],
         message: "give queues to consume, or an exchange to bind a queue to",

@@ -18,6 +18,7 @@ import {
   brokerStats,
   lazyRequire,
   reconnectDelayMs,
+  STOP_GRACE_MS,
 } from "@fgconnect/core/internal";
 import type * as Amqplib from "amqplib";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
@@ -47,8 +48,6 @@ interface Pending {
   generation: number;
   rejected?: boolean;
 }
-
-const STOP_GRACE_MS = 5000;
 
 export class RabbitmqConnector implements Connector<RabbitmqRecord> {
   readonly type = "rabbitmq";

@@ -29,6 +29,7 @@ export {
   type ObsEventRecord,
   obsEvent,
   obsEventRecord,
+  sequencerOf,
 } from "./payload.js";
 export { S3Connector, type S3ConnectorDeps, type S3Record } from "./source.js";
 
