@@ -28,10 +28,11 @@ import type {
 import { Waiters } from "@fgconnect/core/internal";
 import { consumerLag, LAG_CACHE_MS, reusedFor, startOffsetsAt } from "./admin-queries.js";
 import { BrokerStatus } from "./broker-status.js";
-import { createKafkajsClient } from "./client/kafkajs.js";
+import { clientFor } from "./client/select.js";
 import {
   type Admin,
   type BatchControl,
+  type ClientFactory,
   coordinatorGone,
   type FetchedBatch,
   type GroupConsumer,
@@ -45,7 +46,6 @@ import { kafkaFormats } from "./formats.js";
 import {
   deadLetterConnection,
   isRegexEntry,
-  type KafkaConnection,
   type ResolvedKafkaOptions,
   subscriptions,
 } from "./options.js";
@@ -53,10 +53,7 @@ import { PartitionPauses } from "./partition-pauses.js";
 import { Partitions, type Tracked } from "./partitions.js";
 import { type KafkaRecord, toRecord } from "./record.js";
 
-export type ClientFactory = (
-  connection: KafkaConnection,
-  logger: ConnectorContext["logger"],
-) => KafkaClient;
+export type { ClientFactory };
 
 export class KafkaConnector implements Connector<KafkaRecord> {
   readonly type = "kafka";
@@ -90,7 +87,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   constructor(
     readonly name: string,
     private readonly options: ResolvedKafkaOptions,
-    private readonly clientFactory: ClientFactory = createKafkajsClient,
+    private readonly clientFactory: ClientFactory = clientFor(options.client),
   ) {
     this.formats = kafkaFormats(options.event);
     if (options.deadLetter) this.deadLetter = new DeadLetterTopic(options.deadLetter.topic);
@@ -321,7 +318,9 @@ export class KafkaConnector implements Connector<KafkaRecord> {
       commits.add(offset);
       void this.ctx!.push(record).then((outcome) => this.settled(tracked, offset, outcome));
     }
-    this.startOffsets.delete(key);
+    // Read past the start: later batches (a rejoin's re-fetch too) deliver everything.
+    if (startAt !== undefined && Number(batch.lastOffset) + 1 >= startAt)
+      this.startOffsets.delete(key);
     commits.readUpTo(Number(batch.lastOffset));
     control.resolveOffset(batch.lastOffset);
     await control.heartbeat();
