@@ -5,6 +5,8 @@
 //   naive     kafkajs eachMessage awaiting one HTTP invoke per record
 //   batch1    fgconnect, batch 1, per-key ordering
 //   batch100  fgconnect, batch 100, per-partition ordering (drains the whole backlog; RSS sampled)
+//   batch1:platformatic, batch100:platformatic   the same on the @platformatic/kafka client
+//             (the connector's `client: platformatic`; Node >= 22.22, skipped on older Node)
 // Usage: node bench/kafka.mjs [records = 1000000] [seconds for naive/batch1 = 15] [scenarios…]
 // Each line reports the CPU seconds used by the consumer under test, the emulator and the
 // broker while the scenario ran. Knobs (environment): BENCH_PARTITIONS (default 16),
@@ -31,7 +33,16 @@ const TOPIC = "bench";
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 16);
 const KEYS = 1000;
 const VERSION = "3.9.2";
-const SCENARIOS = ["ceiling", "naive", "batch1", "batch100"];
+const SCENARIOS = [
+  "ceiling",
+  "naive",
+  "batch1",
+  "batch100",
+  "batch1:platformatic",
+  "batch100:platformatic",
+];
+const [major, minor] = process.versions.node.split(".").map(Number);
+const platformaticRuns = major > 22 || (major === 22 && minor >= 22);
 
 if (process.env.BENCH_SCENARIO) await scenario(process.env.BENCH_SCENARIO);
 else await main();
@@ -53,6 +64,10 @@ async function main() {
     const results = [];
     const chosen = process.argv.length > 4 ? process.argv.slice(4) : SCENARIOS;
     for (const name of chosen) {
+      if (name.endsWith(":platformatic") && !platformaticRuns) {
+        console.log(`${name}: skipped (@platformatic/kafka needs Node >= 22.22)`);
+        continue;
+      }
       const cpu0 = { emu: await emu.cpuMicros(), broker: broker.cpuSeconds() };
       const r = await runScenario(name, env);
       const emuCpu = ((await emu.cpuMicros()) - cpu0.emu) / 1e6;
@@ -67,10 +82,10 @@ async function main() {
           ),
         );
       console.log(
-        `${name.padEnd(9)} ${fmt(r.records).padStart(9)} records in ${r.seconds.toFixed(1)} s = ${fmt(r.rate).padStart(7)} records/s, max RSS ${fmt(r.maxRssMb)} MB; CPU s: consumer ${r.cpuSeconds.toFixed(1)}, emulator ${emuCpu.toFixed(1)}, broker ${brokerCpu.toFixed(1)}`,
+        `${name.padEnd(21)} ${fmt(r.records).padStart(9)} records in ${r.seconds.toFixed(1)} s = ${fmt(r.rate).padStart(7)} records/s, max RSS ${fmt(r.maxRssMb)} MB; CPU s: consumer ${r.cpuSeconds.toFixed(1)}, emulator ${emuCpu.toFixed(1)}, broker ${brokerCpu.toFixed(1)}`,
       );
     }
-    if (chosen.length < SCENARIOS.length) return;
+    if (!["naive", "batch1", "batch100"].every((n) => chosen.includes(n))) return;
     const by = Object.fromEntries(results.map((r) => [r.name, r]));
     console.log(
       `batch1 / naive = ${(by.batch1.rate / by.naive.rate).toFixed(1)}x; batch100 = ${fmt(by.batch100.rate)} records/s (goal 50,000); batch100 max RSS ${fmt(by.batch100.maxRssMb)} MB (goal 200)`,
@@ -138,12 +153,13 @@ async function produceBacklog(kafka, total) {
 // ---- one scenario, in its own process; prints one JSON line ----
 
 async function scenario(name) {
+  const [base, kafkaClient = "kafkajs"] = name.split(":");
   const broker = process.env.BENCH_BROKER;
   const emu = JSON.parse(process.env.BENCH_EMU);
   const total = Number(process.env.BENCH_TOTAL);
   const windowMs = Number(process.env.BENCH_SECONDS) * 1000;
   const urn = `urn:fss:${emu.region}:${emu.projectId}:function:default:noop:latest`;
-  const group = `${name}-${randomUUID()}`;
+  const group = `${base}-${kafkaClient}-${randomUUID()}`;
   let maxRss = 0;
   let atMax;
   const sampler = setInterval(() => {
@@ -168,8 +184,8 @@ async function scenario(name) {
           count >= limit ||
           (firstAt !== undefined &&
             performance.now() - firstAt >= windowMs &&
-            name !== "ceiling" &&
-            name !== "batch100")
+            base !== "ceiling" &&
+            base !== "batch100")
         ) {
           clearInterval(t);
           resolve();
@@ -177,7 +193,7 @@ async function scenario(name) {
       }, 20);
     });
   let stop;
-  if (name === "ceiling" || name === "naive") {
+  if (base === "ceiling" || base === "naive") {
     const { createClient } = await import("../packages/core/dist/index.js");
     const client = createClient({
       endpoint: emu.url,
@@ -188,7 +204,7 @@ async function scenario(name) {
     const consumer = kafka.consumer({ groupId: group });
     await consumer.connect();
     await consumer.subscribe({ topics: [TOPIC], fromBeginning: true });
-    if (name === "ceiling")
+    if (base === "ceiling")
       await consumer.run({ eachBatch: async ({ batch }) => tick(batch.messages.length) });
     else
       await consumer.run({
@@ -212,11 +228,12 @@ async function scenario(name) {
       topics: [TOPIC],
       groupId: group,
       startFrom: "earliest",
-      ordering: name === "batch1" ? "key" : "partition",
+      client: kafkaClient,
+      ordering: base === "batch1" ? "key" : "partition",
       ...(process.env.BENCH_FETCH ? { fetch: JSON.parse(process.env.BENCH_FETCH) } : {}),
     });
     const dir = mkdtempSync(join(tmpdir(), "fgconnect-bench-"));
-    const batch = name === "batch1" ? { maxRecords: 1 } : { maxRecords: 100, maxBytes: 200 * 1024 };
+    const batch = base === "batch1" ? { maxRecords: 1 } : { maxRecords: 100, maxBytes: 200 * 1024 };
     const engine = createEngine({
       invoker: client,
       // Counted as the engine reports deliveries (the native payload is JSON bytes).

@@ -16,7 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createClient, createEngine } from "@fgconnect/core";
-import { createS3Connector, FileCheckpointStore, runPollCycle } from "@fgconnect/s3";
+import { createS3Connector, FileCheckpointStore } from "@fgconnect/s3";
+import { runPollCycle } from "@fgconnect/s3/internal";
 import { startEmulatorProcess } from "./lib/emulator-process.mjs";
 import { fmt } from "./lib/measure.mjs";
 

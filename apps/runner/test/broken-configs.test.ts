@@ -200,6 +200,19 @@ ${good()}`,
     15,
   ],
 ];
+
+// @platformatic/kafka runs from Node 22.22: refused below (the unit tests run again on 22 and 24).
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 22))
+  catalogue.push([
+    "Kafka client platformatic on this Node",
+    good().replace(
+      "routes:",
+      "  orders:\n    type: kafka\n    brokers: [127.0.0.1:9092]\n    groupId: g\n    topics: [t]\n    client: platformatic\nroutes:",
+    ),
+    "connectors.orders.client: platformatic needs Node >= 22.22.0",
+    16,
+  ]);
 writeFileSync(join(dir, "a-file"), "in the way\n");
 
 /** `fgconnect validate -c file`: its exit code and output. */

@@ -3,7 +3,7 @@
  * the daemon coordinates replicas, a lease named after the connector. A connector built by hand
  * (a library user, a test) gets `noConnectorServices` or its own.
  */
-import type { Lease } from "./coordination/lease.js";
+import type { Lease } from "./coordination/lease-contract.js";
 import { type Logger, silentLogger } from "./engine/logger.js";
 
 /** Label values by label name; the daemon adds `connector` (the connector's name) itself. */

@@ -47,6 +47,7 @@ export {
   parseConnectorOptions,
 } from "./connector-definition.js";
 export { renderOptionsDoc } from "./connector-docs.js";
+export { ConnectorError } from "./connector-error.js";
 export {
   type ConnectorCounter,
   type ConnectorGauge,
@@ -58,5 +59,4 @@ export {
 } from "./connector-services.js";
 export * from "./coordination/index.js";
 export * from "./engine/index.js";
-export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";
 export { traceContextOf } from "./trace-context.js";

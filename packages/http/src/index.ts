@@ -1,4 +1,3 @@
-export { type Authorizer, authorizer } from "./auth.js";
 export { httpConnector } from "./definition.js";
 export { HttpConnectorError } from "./errors.js";
 export {
@@ -13,11 +12,9 @@ export {
   type HttpOptions,
   type HttpRouteOptions,
   httpOptionsSchema,
-  pathProblem,
   type ResolvedHttpOptions,
 } from "./options.js";
-export { type RoutePath, routePath } from "./paths.js";
-export { answerOf, errorAnswer, type HttpAnswer } from "./response.js";
+export type { HttpAnswer } from "./response.js";
 export { HttpConnector } from "./source.js";
 
 import { parseConnectorOptions } from "@fgconnect/core";

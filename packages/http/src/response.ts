@@ -1,4 +1,4 @@
-import type { InvokeResult } from "@fgconnect/core";
+import type { InvocationMode, InvokeResult, RecordOutcome } from "@fgconnect/core";
 
 /** What a caller gets back. */
 export interface HttpAnswer {
@@ -82,4 +82,55 @@ export function errorAnswer(
       JSON.stringify({ error_code: code, error_msg: message, request_id: requestId }),
     ),
   };
+}
+
+/** What became of a request's record, as far as the connector saw it. */
+export interface Delivery {
+  /** The mode of the first route the record was formatted for (unset: no route took it). */
+  mode?: InvocationMode;
+  /** The first sync result. */
+  result?: InvokeResult;
+  /** FunctionGraph's request id for the first accepted async invocation. */
+  requestId?: string;
+}
+
+/** 503: the connector is stopping. */
+export function stopping(id: string): HttpAnswer {
+  return errorAnswer(503, "FSS.0503", "fgconnect is stopping; try again", id, {
+    "retry-after": "1",
+  });
+}
+
+/** The caller's answer once the record's delivery settled (or the wait timed out). */
+export function answerFor(
+  outcome: RecordOutcome | "timeout",
+  delivery: Delivery,
+  id: string,
+  timeoutMs: number,
+): HttpAnswer {
+  switch (outcome) {
+    case "timeout":
+      return errorAnswer(504, "FSS.0504", `no answer from the function within ${timeoutMs} ms`, id);
+    case "abandoned":
+      return stopping(id);
+    case "dead-lettered":
+      return errorAnswer(
+        502,
+        "FSS.0502",
+        "the function failed or could not be invoked; the request was dead-lettered",
+        id,
+      );
+    case "delivered":
+      if (delivery.result) return answerOf(delivery.result);
+      if (delivery.mode === "async")
+        return {
+          statusCode: 202,
+          headers: { "content-type": "application/json" },
+          // FunctionGraph's id; ours when its answer did not carry one.
+          body: Buffer.from(JSON.stringify({ request_id: delivery.requestId ?? id })),
+        };
+      return errorAnswer(404, "APIG.0101", "no function route takes this request", id);
+    default:
+      return errorAnswer(500, "FSS.0500", `unexpected outcome ${String(outcome)}`, id);
+  }
 }

@@ -1,6 +1,8 @@
 import type { InvokeResult } from "@fgconnect/core";
 import { describe, expect, it } from "vitest";
-import { answerOf, httpOptionsSchema, pathProblem, routePath } from "../src/index.js";
+import { httpOptionsSchema, pathProblem } from "../src/options.js";
+import { routePath } from "../src/paths.js";
+import { answerOf } from "../src/response.js";
 
 const result = (json: unknown): InvokeResult => ({
   requestId: "r",

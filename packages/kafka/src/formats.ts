@@ -1,6 +1,6 @@
 /** The payload formats the Kafka connector offers its routes. */
 import type { PayloadFormat } from "@fgconnect/core";
-import { kafkaTriggerEventJson } from "./native-json.js";
+import { kafkaTriggerEventJson } from "./native-event-writer.js";
 import { type EventInfo, richKafkaEvent } from "./payload.js";
 import type { KafkaRecord } from "./record.js";
 

@@ -1,5 +1,4 @@
 export type { KafkaClient } from "./client/types.js";
-export { PartitionCommits } from "./commits.js";
 export {
   createKafkaDeadLetterSink,
   DEAD_LETTER_HEADERS,
@@ -10,8 +9,7 @@ export {
   kafkaDeadLetterOptionsSchema,
 } from "./dead-letter.js";
 export { kafkaConnector } from "./definition.js";
-export { kafkaFormats } from "./formats.js";
-export { kafkaTriggerEventJson } from "./native-json.js";
+export { kafkaTriggerEvent } from "./native-event-reference.js";
 export {
   type DeadLetterTopicOptions,
   type KafkaConnection,
@@ -22,12 +20,12 @@ export {
 export {
   type EventInfo,
   type KafkaTriggerEvent,
-  kafkaTriggerEvent,
   PoisonRecordError,
   type RichKafkaEvent,
   type RichRecord,
   richKafkaEvent,
 } from "./payload.js";
+// toRecord stays public: the runner builds its sample events with it.
 export { type KafkaAttributes, type KafkaRecord, type RawMessage, toRecord } from "./record.js";
 export { type ClientFactory, KafkaConnector } from "./source.js";
 

@@ -1,3 +1,4 @@
+import { optionRules } from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const MiB = 1024 * 1024;
@@ -98,6 +99,26 @@ export const deadLetterTopicSchema = z
     "Send this connector's dead letters to a Kafka topic (original key, value and headers, plus fgconnect-dlq-* headers for the error, attempts and origin) instead of the daemon's `deadLetter` sink.",
   );
 
+/** The client libraries the connector runs on; see client/select.ts. */
+export const KAFKA_CLIENTS = ["kafkajs", "platformatic"] as const;
+export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
+
+/** The oldest Node @platformatic/kafka supports (its `engines`). */
+export const PLATFORMATIC_MIN_NODE = "22.22.0";
+
+/** Why `client` cannot run on this Node, or undefined when it can. */
+export function clientRefusal(client: KafkaClientName, nodeVersion: string): string | undefined {
+  if (client !== "platformatic" || atLeast(nodeVersion, PLATFORMATIC_MIN_NODE)) return undefined;
+  return `platformatic needs Node >= ${PLATFORMATIC_MIN_NODE} (this is Node ${nodeVersion}): use kafkajs, or a newer Node`;
+}
+
+function atLeast(version: string, min: string): boolean {
+  const a = version.split(".").map(Number);
+  const b = min.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
 const topicEntry = z
   .string()
   .min(1)
@@ -126,6 +147,16 @@ export const kafkaOptionsSchema = connectionSchema
       .string()
       .min(1)
       .describe("Consumer group id. Daemons with the same group id share the partitions."),
+    client: z
+      .enum(KAFKA_CLIENTS)
+      .default("kafkajs")
+      .superRefine((client, ctx) => {
+        const refusal = clientRefusal(client, process.versions.node);
+        if (refusal) ctx.addIssue({ code: "custom", message: refusal });
+      })
+      .describe(
+        'Kafka client library: kafkajs (default, every supported Node) or platformatic (@platformatic/kafka, maintained, Node >= 22.22). See the README\'s "Kafka clients".',
+      ),
     startFrom: z
       .union([
         z.enum(["earliest", "latest"]),
@@ -244,15 +275,15 @@ export const kafkaOptionsSchema = connectionSchema
       .describe("Fields of the Kafka-trigger event that the cluster cannot tell."),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.heartbeatIntervalMs * 3 > o.sessionTimeoutMs) {
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    optionRules([
+      {
         path: ["heartbeatIntervalMs"],
         message: "keep it below a third of sessionTimeoutMs",
-      });
-    }
-  });
+        broken: (o) => o.heartbeatIntervalMs * 3 > o.sessionTimeoutMs,
+      },
+    ]),
+  );
 
 export type KafkaOptions = z.input<typeof kafkaOptionsSchema>;
 export type ResolvedKafkaOptions = z.output<typeof kafkaOptionsSchema>;

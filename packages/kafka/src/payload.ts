@@ -87,33 +87,24 @@ export function valuesByTopic(records: readonly KafkaRecord[]): Map<string, (Buf
   return byTopic;
 }
 
-export function kafkaTriggerEvent(
+/** The fields of the Kafka-trigger event around its records. */
+export function eventEnvelope(
   records: readonly KafkaRecord[],
   info: EventInfo,
-): KafkaTriggerEvent {
-  const byTopic = valuesByTopic(records);
+): Omit<KafkaTriggerEvent, "records"> {
   return {
     event_version: "v1.0",
     event_time: eventTime(records),
     trigger_type: "KAFKA",
     region: info.region,
     instance_id: info.instanceId,
-    // A tombstone (null value) becomes an empty message.
-    records: [...byTopic].map(([topic_id, values]) => ({
-      messages: values.map((v) => (v ? v.toString("utf8") : "")),
-      topic_id,
-    })),
   };
 }
 
 export function richKafkaEvent(records: readonly KafkaRecord[], info: EventInfo): RichKafkaEvent {
   checkPoison(records);
   return {
-    event_version: "v1.0",
-    event_time: eventTime(records),
-    trigger_type: "KAFKA",
-    region: info.region,
-    instance_id: info.instanceId,
+    ...eventEnvelope(records, info),
     records: records.map((r) => {
       const a = r.attributes;
       const binary = !r.bodyIsUtf8;

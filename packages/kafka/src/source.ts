@@ -25,12 +25,14 @@ import type {
   ConnectorLag,
   RecordOutcome,
 } from "@fgconnect/core";
+import { Waiters } from "@fgconnect/core/internal";
 import { consumerLag, LAG_CACHE_MS, reusedFor, startOffsetsAt } from "./admin-queries.js";
 import { BrokerStatus } from "./broker-status.js";
-import { createKafkajsClient } from "./client/kafkajs.js";
+import { clientFor } from "./client/select.js";
 import {
   type Admin,
   type BatchControl,
+  type ClientFactory,
   coordinatorGone,
   type FetchedBatch,
   type GroupConsumer,
@@ -44,19 +46,14 @@ import { kafkaFormats } from "./formats.js";
 import {
   deadLetterConnection,
   isRegexEntry,
-  type KafkaConnection,
   type ResolvedKafkaOptions,
   subscriptions,
 } from "./options.js";
 import { PartitionPauses } from "./partition-pauses.js";
 import { Partitions, type Tracked } from "./partitions.js";
 import { type KafkaRecord, toRecord } from "./record.js";
-import { wakeOrTimeout } from "./wake.js";
 
-export type ClientFactory = (
-  connection: KafkaConnection,
-  logger: ConnectorContext["logger"],
-) => KafkaClient;
+export type { ClientFactory };
 
 export class KafkaConnector implements Connector<KafkaRecord> {
   readonly type = "kafka";
@@ -80,8 +77,8 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private rejoining?: unknown;
   /** Group joins so far: a commit refused for an older generation asks for no rejoin. */
   private generation = 0;
-  private readonly drainWaiters: (() => void)[] = [];
-  private readonly resumeWaiters: (() => void)[] = [];
+  private readonly drainWaiters = new Waiters();
+  private readonly resumeWaiters = new Waiters();
   /** Records waiting per partition of the subscribed topics: high watermark − the group's commit. */
   readonly lag: () => Promise<ConnectorLag> = reusedFor(LAG_CACHE_MS, () =>
     this.withAdmin((admin) => consumerLag(admin, this.options.groupId, [...this.topics])),
@@ -90,7 +87,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   constructor(
     readonly name: string,
     private readonly options: ResolvedKafkaOptions,
-    private readonly clientFactory: ClientFactory = createKafkajsClient,
+    private readonly clientFactory: ClientFactory = clientFor(options.client),
   ) {
     this.formats = kafkaFormats(options.event);
     if (options.deadLetter) this.deadLetter = new DeadLetterTopic(options.deadLetter.topic);
@@ -192,7 +189,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
 
   resume(): void {
     this.paused = false;
-    for (const wake of this.resumeWaiters.splice(0)) wake();
+    this.resumeWaiters.wakeAll();
   }
 
   /**
@@ -205,12 +202,12 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   }
 
   resumeKey(key: string): void {
-    if (this.partitionPauses.resume(key)) for (const wake of this.resumeWaiters.splice(0)) wake();
+    if (this.partitionPauses.resume(key)) this.resumeWaiters.wakeAll();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const wake of this.resumeWaiters.splice(0)) wake();
+    this.resumeWaiters.wakeAll();
     this.commits.stop();
     // Every outcome is in: commit them while the consumer is still a group member.
     await this.commits.flush();
@@ -321,7 +318,9 @@ export class KafkaConnector implements Connector<KafkaRecord> {
       commits.add(offset);
       void this.ctx!.push(record).then((outcome) => this.settled(tracked, offset, outcome));
     }
-    this.startOffsets.delete(key);
+    // Read past the start: later batches (a rejoin's re-fetch too) deliver everything.
+    if (startAt !== undefined && Number(batch.lastOffset) + 1 >= startAt)
+      this.startOffsets.delete(key);
     commits.readUpTo(Number(batch.lastOffset));
     control.resolveOffset(batch.lastOffset);
     await control.heartbeat();
@@ -334,7 +333,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
    */
   private async hold(control: BatchControl, batch: FetchedBatch): Promise<void> {
     while (this.held(batch) && !this.stopped && control.isRunning() && !control.isStale()) {
-      await wakeOrTimeout(this.resumeWaiters, this.options.heartbeatIntervalMs);
+      await this.resumeWaiters.wait(this.options.heartbeatIntervalMs);
       if (this.rejoining) return this.handBack(control);
       await control.heartbeat();
     }
@@ -348,8 +347,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private settled(tracked: Tracked, offset: number, outcome: RecordOutcome): void {
     if (outcome === "abandoned") tracked.commits.abandon(offset);
     else tracked.commits.settle(offset);
-    if (this.drainWaiters.length > 0 && this.partitions.inFlight() === 0)
-      for (const wake of this.drainWaiters.splice(0)) wake();
+    if (this.drainWaiters.size > 0 && this.partitions.inFlight() === 0) this.drainWaiters.wakeAll();
     this.commits.schedule();
   }
 
@@ -361,7 +359,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
       { connector: this.name, inFlight: pending, waitMs: limit },
       "rebalance: finishing in-flight records before rejoining",
     );
-    if (pending > 0 && limit > 0) await wakeOrTimeout(this.drainWaiters, limit);
+    if (pending > 0 && limit > 0) await this.drainWaiters.wait(limit);
     await this.commits.flush();
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { kafkaTriggerEventJson } from "../src/native-json.js";
-import { kafkaTriggerEvent, PoisonRecordError, richKafkaEvent } from "../src/payload.js";
+import { kafkaTriggerEvent } from "../src/native-event-reference.js";
+import { kafkaTriggerEventJson } from "../src/native-event-writer.js";
+import { PoisonRecordError, richKafkaEvent } from "../src/payload.js";
 import { type RawMessage, toRecord } from "../src/record.js";
 
 const limits = { maxRecordBytes: 1000, requireUtf8: true };

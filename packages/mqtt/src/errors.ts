@@ -1,20 +1,14 @@
-import { FgconnectError } from "@fgconnect/core";
+import { ConnectorError } from "@fgconnect/core";
 
 /**
  * The MQTT connector's errors. Each has a stable `code` and a `hint` saying what to do; the
  * hint is also in the message, since the daemon prints messages as they are. Broker URLs are
  * shown without credentials, and passwords never appear.
  */
-export class MqttConnectorError extends FgconnectError {
-  /** Connection problems may pass: the daemon keeps retrying the connector. */
-  readonly retryable = true;
-  constructor(
-    readonly code: string,
-    what: string,
-    hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${what} → ${hint}`, hint, options);
+export class MqttConnectorError extends ConnectorError {
+  constructor(code: string, what: string, hint: string, options?: { cause?: unknown }) {
+    // Connection problems may pass: the daemon keeps retrying the connector.
+    super(code, what, hint, { ...options, retryable: true });
   }
 }
 

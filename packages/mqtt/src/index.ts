@@ -1,7 +1,7 @@
-export { AckGate, type AckPacket, type Held } from "./acks.js";
 export { deadLetterProperties } from "./dead-letter.js";
 export { mqttConnector } from "./definition.js";
 export { MqttConnectorError } from "./errors.js";
+export { mqttEvent } from "./mqtt-event-reference.js";
 export {
   type MqttOptions,
   mqttOptionsSchema,
@@ -9,18 +9,14 @@ export {
   topicFilterProblem,
 } from "./options.js";
 export {
-  decodePayload,
-  eventRecord,
   type MqttEvent,
   type MqttEventRecord,
   type MqttMessage,
   type MqttProperties,
-  mqttEvent,
   type PayloadEncoding,
   type Qos,
   rawEvent,
 } from "./payload.js";
-export { responseOf } from "./response.js";
 export { MqttConnector, type MqttRecord, type MqttStats, type PublishOptions } from "./source.js";
 
 import { parseConnectorOptions } from "@fgconnect/core";

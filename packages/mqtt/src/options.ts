@@ -1,3 +1,4 @@
+import * as shared from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
@@ -41,69 +42,9 @@ const topicSchema = z
   })
   .strict();
 
-const tlsSchema = z
-  .object({
-    ca: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "CA certificate(s) that signed the broker's certificate: a PEM file path, or PEM text. Default: the system CAs.",
-      ),
-    cert: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Client certificate for mutual TLS: a PEM file path, or PEM text."),
-    key: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Private key of the client certificate: a PEM file path, or PEM text. Never logged.",
-      ),
-    rejectUnauthorized: z
-      .boolean()
-      .default(true)
-      .describe(
-        "Refuse a broker whose certificate does not verify. Turn off only for a throwaway test broker.",
-      ),
-    servername: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Server name sent for SNI and checked in the certificate. Default: the URL's host.",
-      ),
-  })
-  .strict()
-  .refine((t) => (t.cert === undefined) === (t.key === undefined), {
-    message: "give both cert and key (mutual TLS), or neither",
-    path: ["key"],
-  })
-  .describe("TLS settings for mqtts:// and wss:// brokers.");
+const tlsSchema = shared.tlsOptionsSchema("mqtts:// and wss://");
 
-const reconnectSchema = z
-  .object({
-    minDelayMs: z
-      .number()
-      .int()
-      .min(100)
-      .default(1000)
-      .describe("Wait before the first reconnect attempt, in ms."),
-    maxDelayMs: z
-      .number()
-      .int()
-      .min(100)
-      .default(30_000)
-      .describe("Longest wait between reconnect attempts, in ms; the wait doubles up to it."),
-  })
-  .strict()
-  .refine((r) => r.maxDelayMs >= r.minDelayMs, {
-    message: "maxDelayMs must be at least minDelayMs",
-    path: ["maxDelayMs"],
-  })
-  .describe("Backoff between reconnect attempts after the connection is lost.");
+const reconnectSchema = shared.reconnectOptionsSchema(100);
 
 const urlSchema = z
   .string()
@@ -112,8 +53,8 @@ const urlSchema = z
 /** The one schema of the MQTT connector's options: validation, defaults, JSON Schema, docs. */
 export const mqttOptionsSchema = z
   .object({
-    url: z
-      .union([urlSchema, z.array(urlSchema).min(1)])
+    url: shared
+      .urlListSchema(urlSchema)
       .describe(
         "Broker URL, e.g. mqtt://broker:1883 or mqtts://broker:8883; a list is tried in turn (failover between brokers of a cluster).",
       ),
@@ -215,18 +156,16 @@ export const mqttOptionsSchema = z
       ),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.password !== undefined && o.username === undefined) {
-      ctx.addIssue({ code: "custom", path: ["username"], message: "a password needs a username" });
-    }
-    if (o.protocolVersion === 4 && o.respond) {
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    shared.optionRules([
+      shared.passwordNeedsUsername,
+      {
         path: ["respond"],
         message: "response topics need protocolVersion 5",
-      });
-    }
-  });
+        broken: (o) => o.protocolVersion === 4 && o.respond !== undefined,
+      },
+    ]),
+  );
 
 export type MqttOptions = z.input<typeof mqttOptionsSchema>;
 export type ResolvedMqttOptions = z.output<typeof mqttOptionsSchema>;

@@ -128,21 +128,6 @@ export function eventProperties(p: MqttProperties | undefined): MqttEventRecord[
   return Object.keys(props).length > 0 ? props : undefined;
 }
 
-/** The `mqtt` format: the envelope above for a batch of messages received at `receivedAt` (ms). */
-export function mqttEvent(
-  triggerName: string,
-  messages: readonly { message: MqttMessage; receivedAt: number }[],
-): MqttEvent {
-  const latest = messages.reduce((t, m) => Math.max(t, m.receivedAt), 0);
-  return {
-    event_version: "v1.0",
-    event_time: Math.floor(latest / 1000),
-    trigger_type: "MQTT",
-    trigger_name: triggerName,
-    records: messages.map((m) => eventRecord(m.message)),
-  };
-}
-
 /** The `raw` format: the payload alone (decoded as above); a batch becomes an array. */
 export function rawEvent(messages: readonly MqttMessage[]): JsonValue {
   const values = messages.map((m) => decodePayload(m.payload).payload);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { clientOptions } from "../src/client-options.js";
+import { clientOptions } from "../src/client/options.js";
 import { mqttOptionsSchema } from "../src/options.js";
 
 const base = { url: "mqtt://broker:1883", topics: [{ filter: "a/#" }] };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodePayload, mqttEvent, rawEvent } from "../src/payload.js";
+import { mqttEvent } from "../src/mqtt-event-reference.js";
+import { decodePayload, rawEvent } from "../src/payload.js";
 
 const msg = (payload: string | Buffer, extra = {}) => ({
   topic: "plant/1/temp",

@@ -1,6 +1,6 @@
 import type { MqttClient } from "mqtt";
 import { describe, expect, it } from "vitest";
-import { PubackWriter } from "../src/puback-writer.js";
+import { PubackWriter } from "../src/client/puback-writer.js";
 
 function fakeClient(connected = true) {
   const written: Buffer[] = [];

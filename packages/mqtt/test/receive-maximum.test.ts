@@ -1,6 +1,6 @@
 import mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
-import { acceptQos2PastReceiveMaximum } from "../src/receive-maximum.js";
+import { acceptQos2PastReceiveMaximum } from "../src/client/receive-maximum.js";
 
 interface Tracking {
   _incomingQoS2Ids: Set<number>;

@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createMqttConnector, type MqttRecord } from "../src/index.js";
+import { toRecord as buildRecord, type MqttRecord } from "../src/record.js";
 
 const PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-const connector = createMqttConnector("mq", {
-  url: "mqtt://127.0.0.1:1",
-  topics: [{ filter: "a/#" }],
-});
-// The record building of a received message (private: the client library delivers messages).
-// biome-ignore lint/complexity/useLiteralKeys: a private method, reached by element access.
-const toRecord = (message: MqttRecord["message"]): MqttRecord => connector["toRecord"](message);
+const toRecord = (message: MqttRecord["message"]): MqttRecord =>
+  buildRecord("mq", message, "topic", 1);
 const message = (properties?: MqttRecord["message"]["properties"]): MqttRecord["message"] => ({
   topic: "a/1",
   payload: Buffer.from("{}"),

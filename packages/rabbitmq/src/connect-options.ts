@@ -1,28 +1,11 @@
 /** Resolved connector options → amqplib connect arguments (plain data; TLS files read here). */
-import { readFileSync } from "node:fs";
+import { readTlsFiles, urlList } from "@fgconnect/core/internal";
 import type { Options } from "amqplib";
 import { RabbitmqConnectorError, redactUrl } from "./errors.js";
 import type { ResolvedRabbitmqOptions } from "./options.js";
 
-/** A PEM option is either PEM text or the path of a PEM file. */
-function pem(field: string, value: string | undefined): Buffer | undefined {
-  if (value === undefined) return undefined;
-  if (value.includes("-----BEGIN")) return Buffer.from(value);
-  try {
-    return readFileSync(value);
-  } catch (err) {
-    throw new RabbitmqConnectorError(
-      "RABBITMQ_TLS_FILE",
-      `${field}: cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      `set ${field} to a readable PEM file, or to the PEM text itself`,
-      false,
-      { cause: err },
-    );
-  }
-}
-
 export function brokerUrls(options: ResolvedRabbitmqOptions): string[] {
-  return Array.isArray(options.url) ? options.url : [options.url];
+  return urlList(options.url);
 }
 
 /** The brokers for logs and health: URLs without credentials. */
@@ -56,11 +39,13 @@ export function connectArgs(
   };
   if (tls && options.tls) {
     const t = options.tls;
-    const ca = pem("tls.ca", t.ca);
+    const { ca, cert, key } = readTlsFiles(
+      t,
+      (message, hint, cause) =>
+        new RabbitmqConnectorError("RABBITMQ_TLS_FILE", message, hint, false, { cause }),
+    );
     if (ca) socket.ca = [ca];
-    const cert = pem("tls.cert", t.cert);
     if (cert) socket.cert = cert;
-    const key = pem("tls.key", t.key);
     if (key) socket.key = key;
     socket.rejectUnauthorized = t.rejectUnauthorized;
     if (t.servername) socket.servername = t.servername;

@@ -1,18 +1,18 @@
-import { FgconnectError } from "@fgconnect/core";
+import { ConnectorError } from "@fgconnect/core";
 
 /**
  * The RabbitMQ connector's errors: a stable `code`, and a `hint` saying what to do (also in the
  * message). Broker URLs are shown without credentials; passwords never appear.
  */
-export class RabbitmqConnectorError extends FgconnectError {
+export class RabbitmqConnectorError extends ConnectorError {
   constructor(
-    readonly code: string,
+    code: string,
     what: string,
     hint: string,
-    readonly retryable = true,
+    retryable = true,
     options?: { cause?: unknown },
   ) {
-    super(`${what} → ${hint}`, hint, options);
+    super(code, what, hint, { ...options, retryable });
   }
 }
 

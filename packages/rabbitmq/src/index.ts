@@ -10,13 +10,11 @@ export {
   type AmqpMessage,
   type AmqpProperties,
   type BodyEncoding,
-  jsonOf,
   nativeEvent,
   type RabbitmqNativeEvent,
   type RabbitmqRichEvent,
   type RabbitmqRichRecord,
   richEvent,
-  richRecord,
   type TriggerInfo,
 } from "./payload.js";
 export { RabbitmqConnector, type RabbitmqRecord, type RabbitmqStats } from "./source.js";

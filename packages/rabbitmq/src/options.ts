@@ -1,3 +1,4 @@
+import * as shared from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const urlSchema = z
@@ -7,69 +8,9 @@ const urlSchema = z
     "use amqp://host:5672 or amqps://host:5671 (with an optional /vhost)",
   );
 
-const tlsSchema = z
-  .object({
-    ca: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "CA certificate(s) that signed the broker's certificate: a PEM file path, or PEM text. Default: the system CAs.",
-      ),
-    cert: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Client certificate for mutual TLS: a PEM file path, or PEM text."),
-    key: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Private key of the client certificate: a PEM file path, or PEM text. Never logged.",
-      ),
-    rejectUnauthorized: z
-      .boolean()
-      .default(true)
-      .describe(
-        "Refuse a broker whose certificate does not verify. Turn off only for a throwaway test broker.",
-      ),
-    servername: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "Server name sent for SNI and checked in the certificate. Default: the URL's host.",
-      ),
-  })
-  .strict()
-  .refine((t) => (t.cert === undefined) === (t.key === undefined), {
-    message: "give both cert and key (mutual TLS), or neither",
-    path: ["key"],
-  })
-  .describe("TLS settings for amqps:// brokers.");
+const tlsSchema = shared.tlsOptionsSchema("amqps://");
 
-const reconnectSchema = z
-  .object({
-    minDelayMs: z
-      .number()
-      .int()
-      .min(50)
-      .default(1000)
-      .describe("Wait before the first reconnect attempt, in ms."),
-    maxDelayMs: z
-      .number()
-      .int()
-      .min(50)
-      .default(30_000)
-      .describe("Longest wait between reconnect attempts, in ms; the wait doubles up to it."),
-  })
-  .strict()
-  .refine((r) => r.maxDelayMs >= r.minDelayMs, {
-    message: "maxDelayMs must be at least minDelayMs",
-    path: ["maxDelayMs"],
-  })
-  .describe("Backoff between reconnect attempts after the connection is lost.");
+const reconnectSchema = shared.reconnectOptionsSchema(50);
 
 const argumentValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -110,8 +51,8 @@ const orderingSchema = z
 /** The one schema of the RabbitMQ connector's options: validation, defaults, JSON Schema, docs. */
 export const rabbitmqOptionsSchema = z
   .object({
-    url: z
-      .union([urlSchema, z.array(urlSchema).min(1)])
+    url: shared
+      .urlListSchema(urlSchema)
       .describe(
         "Broker URL, e.g. amqp://broker:5672 or amqps://broker:5671/vhost; a list is tried in turn (failover between the nodes of a cluster). Credentials in the URL are never logged; prefer `username`/`password`.",
       ),
@@ -223,22 +164,21 @@ export const rabbitmqOptionsSchema = z
     reconnect: reconnectSchema.prefault({}),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.password !== undefined && o.username === undefined)
-      ctx.addIssue({ code: "custom", path: ["username"], message: "a password needs a username" });
-    if (!o.queues && !o.exchange)
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    shared.optionRules([
+      shared.passwordNeedsUsername,
+      {
         path: ["queues"],
         message: "give queues to consume, or an exchange to bind a queue to",
-      });
-    if (o.queue !== undefined && !o.exchange)
-      ctx.addIssue({
-        code: "custom",
+        broken: (o) => !o.queues && !o.exchange,
+      },
+      {
         path: ["queue"],
         message: "queue names the queue bound to exchange; without exchange, use queues",
-      });
-  });
+        broken: (o) => o.queue !== undefined && !o.exchange,
+      },
+    ]),
+  );
 
 export type RabbitmqOptions = z.input<typeof rabbitmqOptionsSchema>;
 export type ResolvedRabbitmqOptions = z.output<typeof rabbitmqOptionsSchema>;

@@ -1,10 +1,9 @@
 /**
- * The RabbitMQ source: the only file that talks to amqplib. It consumes queues on one channel,
- * turns each delivery into a record, and acknowledges it (basic.ack) only once the engine
- * reports it delivered or dead-lettered. A lost connection is re-made with backoff; the broker
- * then redelivers whatever was unacknowledged.
+ * The RabbitMQ source: connects with amqplib, consumes queues on one channel, turns each
+ * delivery into a record, and acknowledges it (basic.ack) only once the engine reports it
+ * delivered or dead-lettered. A lost connection is re-made with backoff; the broker then
+ * redelivers whatever was unacknowledged. Topology, queue depths and records: files of their own.
  */
-import { createRequire } from "node:module";
 import type {
   Connector,
   ConnectorContext,
@@ -12,43 +11,35 @@ import type {
   ConnectorLag,
   DeadLetterSink,
   PayloadFormat,
-  RecordAttributes,
   RecordOutcome,
-  SourceRecord,
 } from "@fgconnect/core";
-import { traceContextOf } from "@fgconnect/core";
+import {
+  type BrokerStats,
+  brokerStats,
+  lazyRequire,
+  reconnectDelayMs,
+  STOP_GRACE_MS,
+} from "@fgconnect/core/internal";
 import type * as Amqplib from "amqplib";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import { brokerLabel, brokerUrls, connectArgs } from "./connect-options.js";
 import { connectError, reasonOf, topologyError } from "./errors.js";
+import { rabbitmqFormats } from "./formats.js";
 import { consumedQueues, type ResolvedRabbitmqOptions } from "./options.js";
-import { type AmqpMessage, jsonOf, nativeEvent, richEvent, type TriggerInfo } from "./payload.js";
+import { QueueDepths } from "./queue-depths.js";
+import { type RabbitmqRecord, toMessage, toRecord } from "./record.js";
+import { declareTopology } from "./topology.js";
 
-// Loaded on first use: a daemon without a RabbitMQ connector never holds amqplib in memory.
-let loaded: typeof Amqplib | undefined;
-const amqplib = (): typeof Amqplib => {
-  loaded ??= createRequire(import.meta.url)("amqplib") as typeof Amqplib;
-  return loaded;
-};
+export type { RabbitmqRecord } from "./record.js";
 
-/** A received message, as the engine sees it. Filters see `attributes` and the parsed body. */
-export interface RabbitmqRecord extends SourceRecord {
-  readonly body: Buffer;
-  readonly message: AmqpMessage;
-}
+const amqplib = lazyRequire<typeof Amqplib>("amqplib", import.meta.url);
 
-/** Counters since start, for embedding (the daemon's /metrics carries the engine's). */
-export interface RabbitmqStats {
-  received: number;
-  /** Received, outcome not yet in. */
-  inFlight: number;
-  acknowledged: number;
+/** Counters since start. */
+export interface RabbitmqStats extends BrokerStats {
   /** Rejected to the queue's own dead-letter exchange (`onFailure: reject`). */
   rejected: number;
   /** Given back to the queue at shutdown (requeued). */
   requeued: number;
-  /** Connections the broker accepted (1 + reconnects). */
-  connections: number;
 }
 
 /** A delivery awaiting its outcome, and the channel (generation) it must be settled on. */
@@ -58,20 +49,11 @@ interface Pending {
   rejected?: boolean;
 }
 
-const STOP_GRACE_MS = 5000;
-
 export class RabbitmqConnector implements Connector<RabbitmqRecord> {
   readonly type = "rabbitmq";
   readonly defaultFormat = "native";
   readonly formats: Readonly<Record<"native" | "rich", PayloadFormat<RabbitmqRecord>>>;
-  readonly stats: RabbitmqStats = {
-    received: 0,
-    inFlight: 0,
-    acknowledged: 0,
-    rejected: 0,
-    requeued: 0,
-    connections: 0,
-  };
+  readonly stats: RabbitmqStats = { ...brokerStats(), rejected: 0, requeued: 0 };
   /** With `onFailure: reject`, dead letters go back to the broker (basic.nack, no requeue). */
   readonly deadLetter?: DeadLetterSink;
   readonly queues: readonly string[];
@@ -81,7 +63,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
   private ctx?: ConnectorContext<RabbitmqRecord>;
   private model?: ChannelModel;
   private channel?: Channel;
-  private lagChannel?: Promise<Channel>;
+  private readonly depths: QueueDepths;
   /** Bumped on every connection: deliveries of an older one cannot be acknowledged any more. */
   private generation = 0;
   private readonly pending = new Map<string, Pending>();
@@ -105,27 +87,8 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     this.broker = brokerLabel(options);
     this.queues = consumedQueues(name, options);
     this.connectionName = options.connectionName ?? `fgconnect-${name}-${replicaId}`;
-    const trigger: TriggerInfo = { region: options.region, instanceId: options.instanceId };
-    this.formats = {
-      native: {
-        description:
-          "FunctionGraph's DMS-for-RabbitMQ trigger event: {event_version, event_time, trigger_type: RABBITMQ, region, instance_id, records: [{messages: [bodies as text], instance_id, exchange}]}.",
-        build: (records) =>
-          nativeEvent(
-            records.map((r) => r.message),
-            trigger,
-          ),
-      },
-      rich: {
-        description:
-          "The native envelope with one record per message: {id, queue, exchange, routingKey, deliveryTag, redelivered, headers, properties, body, bodyEncoding: text|base64}.",
-        build: (records) =>
-          richEvent(
-            records.map((r) => r.message),
-            trigger,
-          ),
-      },
-    };
+    this.depths = new QueueDepths(this.queues);
+    this.formats = rabbitmqFormats({ region: options.region, instanceId: options.instanceId });
     if (options.onFailure === "reject") {
       this.deadLetter = {
         write: async (entry) => {
@@ -205,29 +168,8 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
 
   /** Ready messages in the consumed queues (queue.declare passive), plus those in flight. */
   async lag(): Promise<ConnectorLag> {
-    const detail: Record<string, number> = {};
-    let total = this.stats.inFlight;
-    const model = this.model;
-    if (model) {
-      try {
-        this.lagChannel ??= model.createChannel().then((ch) => {
-          ch.on("error", () => {});
-          ch.on("close", () => {
-            this.lagChannel = undefined;
-          });
-          return ch;
-        });
-        const ch = await this.lagChannel;
-        for (const q of this.queues) {
-          const { messageCount } = await ch.checkQueue(q);
-          detail[q] = messageCount;
-          total += messageCount;
-        }
-      } catch {
-        this.lagChannel = undefined;
-      }
-    }
-    return { total, detail };
+    const { total, detail } = await this.depths.of(this.model);
+    return { total: total + this.stats.inFlight, detail };
   }
 
   /** Connects to the next broker in turn, declares or checks the topology and consumes. */
@@ -259,7 +201,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
       channel.on("close", () => {
         if (this.channel === channel && !this.stopping) model.close().catch(() => {});
       });
-      await this.declare(channel);
+      await declareTopology(channel, this.queues, this.options);
       await channel.prefetch(this.options.prefetch, false);
       if (this.stopping) throw new Error("stopped while connecting");
       this.generation += 1;
@@ -276,25 +218,6 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     }
     this.syncConsumers();
     await this.ops;
-  }
-
-  private async declare(ch: Channel): Promise<void> {
-    const o = this.options;
-    const q = o.queueOptions;
-    for (const queue of this.queues) {
-      if (o.declare)
-        await ch.assertQueue(queue, {
-          durable: q.durable,
-          autoDelete: q.autoDelete,
-          arguments: q.arguments,
-        });
-      else await ch.checkQueue(queue);
-    }
-    if (!o.exchange) return;
-    if (o.declare) await ch.assertExchange(o.exchange, o.exchangeType, { durable: q.durable });
-    else await ch.checkExchange(o.exchange);
-    const bound = this.queues[this.queues.length - 1]!;
-    for (const key of o.bindingKeys) await ch.bindQueue(bound, o.exchange, key);
   }
 
   /** Makes the consumers match the state: consuming unless paused or stopping. */
@@ -342,7 +265,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
       `${queue}#${this.startedAt}.${generation}.${m.fields.deliveryTag}`,
       m,
     );
-    const record = this.toRecord(message);
+    const record = toRecord(this.name, message, this.options.ordering);
     this.pending.set(record.id, { message: m, generation });
     this.stats.received += 1;
     this.stats.inFlight += 1;
@@ -385,7 +308,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     if (err) this.dropReason = reasonOf(err);
     this.model = undefined;
     this.channel = undefined;
-    this.lagChannel = undefined;
+    this.depths.forget();
     this.consumers.clear();
     if (this.stopping) return;
     this.lostAt = Date.now();
@@ -406,9 +329,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
 
   private nextDelay(): number {
     this.attempts += 1;
-    const { minDelayMs, maxDelayMs } = this.options.reconnect;
-    const cap = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(this.attempts - 1, 30));
-    return Math.round(cap * (0.8 + 0.2 * Math.random()));
+    return reconnectDelayMs(this.attempts, this.options.reconnect);
   }
 
   private scheduleReconnect(delay: number): void {
@@ -435,72 +356,4 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     }, delay);
     this.reconnectTimer.unref?.();
   }
-
-  private toRecord(message: AmqpMessage): RabbitmqRecord {
-    const p = message.properties;
-    const attributes: RecordAttributes = {
-      queue: message.queue,
-      exchange: message.exchange,
-      routingKey: message.routingKey,
-      redelivered: message.redelivered,
-      headers: jsonOf(p.headers ?? {}),
-    };
-    if (p.contentType !== undefined) attributes.contentType = p.contentType;
-    if (p.messageId !== undefined) attributes.messageId = p.messageId;
-    if (p.type !== undefined) attributes.type = p.type;
-    return {
-      id: message.id,
-      source: this.name,
-      attributes,
-      body: message.body,
-      message,
-      orderingKey: this.orderingKey(message),
-      timestamp: message.receivedAt,
-      size: message.body.length + message.routingKey.length,
-      traceContext: traceContextOf(p.headers),
-    };
-  }
-
-  private orderingKey(m: AmqpMessage): string | undefined {
-    const o = this.options.ordering;
-    if (o === "none") return undefined;
-    if (o === "queue") return m.queue;
-    if (o === "routingKey") return `${m.queue}/${m.routingKey}`;
-    const value = m.properties.headers?.[o.header];
-    return value === undefined || value === null ? m.queue : `${m.queue}/${String(value)}`;
-  }
-}
-
-function toMessage(queue: string, id: string, m: ConsumeMessage): AmqpMessage {
-  const p = m.properties;
-  const properties: AmqpMessage["properties"] = {};
-  for (const key of [
-    "contentType",
-    "contentEncoding",
-    "deliveryMode",
-    "priority",
-    "correlationId",
-    "replyTo",
-    "expiration",
-    "messageId",
-    "timestamp",
-    "type",
-    "userId",
-    "appId",
-  ] as const) {
-    const v = p[key];
-    if (v !== undefined && v !== null) (properties as Record<string, unknown>)[key] = v;
-  }
-  if (p.headers && Object.keys(p.headers).length > 0) properties.headers = p.headers;
-  return {
-    id,
-    queue,
-    exchange: m.fields.exchange,
-    routingKey: m.fields.routingKey,
-    deliveryTag: m.fields.deliveryTag,
-    redelivered: m.fields.redelivered,
-    body: m.content,
-    properties,
-    receivedAt: Date.now(),
-  };
 }

@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { type AmqpMessage, createRabbitmqConnector, type RabbitmqRecord } from "../src/index.js";
+import type { AmqpMessage } from "../src/payload.js";
+import { toRecord as buildRecord, type RabbitmqRecord } from "../src/record.js";
 
 const PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-const connector = createRabbitmqConnector("rb", {
-  url: "amqp://127.0.0.1:1",
-  queues: ["orders"],
-});
-// The record building of a delivered message (private: the client library delivers messages).
-// biome-ignore lint/complexity/useLiteralKeys: a private method, reached by element access.
-const toRecord = (message: AmqpMessage): RabbitmqRecord => connector["toRecord"](message);
+const toRecord = (message: AmqpMessage): RabbitmqRecord => buildRecord("rb", message, "queue");
 const message = (headers?: Record<string, unknown>): AmqpMessage => ({
   id: "orders/1",
   queue: "orders",

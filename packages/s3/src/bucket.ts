@@ -4,11 +4,11 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createRequire } from "node:module";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type * as S3Sdk from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { lazyRequire } from "@fgconnect/core/internal";
 import {
   BucketNotFoundError,
   CheckpointConflictError,
@@ -19,12 +19,7 @@ import {
 } from "./errors.js";
 import type { ResolvedS3Options } from "./options.js";
 
-// Loaded on first use: a daemon without an S3 connector never holds the SDK in memory.
-let loaded: typeof S3Sdk | undefined;
-const sdk = (): typeof S3Sdk => {
-  loaded ??= createRequire(import.meta.url)("@aws-sdk/client-s3") as typeof S3Sdk;
-  return loaded;
-};
+const sdk = lazyRequire<typeof S3Sdk>("@aws-sdk/client-s3", import.meta.url);
 
 /** One entry of a listing. ETags are kept without their quotes. */
 export interface ListedObject {

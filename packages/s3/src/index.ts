@@ -1,10 +1,8 @@
-export { type ActionResult, movedKey } from "./actions.js";
 export type { Bucket, ListedObject, ObjectContent, PutCondition } from "./bucket.js";
-export {
-  type CheckpointEntry,
-  type CheckpointScope,
-  type CheckpointTruncation,
-  readCheckpoint,
+export type {
+  CheckpointEntry,
+  CheckpointScope,
+  CheckpointTruncation,
 } from "./checkpoint-file.js";
 export {
   BucketCheckpointStore,
@@ -12,9 +10,7 @@ export {
   type CheckpointStore,
   FileCheckpointStore,
 } from "./checkpoint-store.js";
-export { type InlineContent, inlineContent } from "./content.js";
 export { s3Connector } from "./definition.js";
-export { type Change, diffListing } from "./diff.js";
 export {
   BucketNotFoundError,
   CheckpointConflictError,
@@ -25,9 +21,6 @@ export {
   S3RequestError,
   S3UnreachableError,
 } from "./errors.js";
-export { decodeEventKey, encodeEventKey } from "./event-key.js";
-export { compareKeys } from "./key-order.js";
-export { parseNotification } from "./notification-records.js";
 export { type ResolvedS3Options, type S3Options, s3OptionsSchema } from "./options.js";
 export {
   type ObjectEvent,
@@ -38,14 +31,6 @@ export {
   obsEventRecord,
   sequencerOf,
 } from "./payload.js";
-export {
-  type EventChange,
-  type PollCycleDeps,
-  type PollCycleOptions,
-  type PollCycleResult,
-  runPollCycle,
-  type Settlement,
-} from "./poll-cycle.js";
 export { S3Connector, type S3ConnectorDeps, type S3Record } from "./source.js";
 
 import { parseConnectorOptions } from "@fgconnect/core";

@@ -1,3 +1,4 @@
+import { optionRules } from "@fgconnect/core/internal";
 import { z } from "zod";
 
 const credentialsSchema = z
@@ -232,30 +233,29 @@ export const s3OptionsSchema = z
     startup: startupSchema.describe("Behaviour when the bucket cannot be reached."),
   })
   .strict()
-  .superRefine((o, ctx) => {
-    if (o.mode === "notifications" && o.notifications.secret === undefined) {
-      ctx.addIssue({
-        code: "custom",
+  .superRefine(
+    optionRules([
+      {
         path: ["notifications", "secret"],
         message: "required in notifications mode (the endpoint refuses unauthenticated senders)",
-      });
-    }
-    const move = o.afterDelivery.movePrefix;
-    if (o.afterDelivery.action === "move" && move === undefined) {
-      ctx.addIssue({
-        code: "custom",
+        broken: (o) => o.mode === "notifications" && o.notifications.secret === undefined,
+      },
+      {
         path: ["afterDelivery", "movePrefix"],
         message: "required with action move",
-      });
-    }
-    if (move !== undefined && o.prefix.startsWith(move)) {
-      ctx.addIssue({
-        code: "custom",
+        broken: (o) =>
+          o.afterDelivery.action === "move" && o.afterDelivery.movePrefix === undefined,
+      },
+      {
         path: ["afterDelivery", "movePrefix"],
-        message: `must not contain the watched prefix "${o.prefix}" (moved objects would never be delivered from it)`,
-      });
-    }
-  });
+        message: (o) =>
+          `must not contain the watched prefix "${o.prefix}" (moved objects would never be delivered from it)`,
+        broken: (o) =>
+          o.afterDelivery.movePrefix !== undefined &&
+          o.prefix.startsWith(o.afterDelivery.movePrefix),
+      },
+    ]),
+  );
 
 export type S3Options = z.input<typeof s3OptionsSchema>;
 export type ResolvedS3Options = z.output<typeof s3OptionsSchema>;

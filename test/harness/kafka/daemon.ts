@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { TEST_KAFKA_CLIENT } from "./client-choice.js";
 
 const CLI = resolve(import.meta.dirname, "../../../apps/runner/dist/cli.js");
 
@@ -81,7 +82,7 @@ export function kafkaDaemonConfig(o: {
 }): object {
   return {
     functiongraph: { endpoint: o.emulatorUrl, projectId: o.projectId, auth: { type: "none" } },
-    connectors: { orders: { type: "kafka", ...o.connector } },
+    connectors: { orders: { type: "kafka", client: TEST_KAFKA_CLIENT, ...o.connector } },
     routes: [
       {
         from: "orders",

@@ -16,6 +16,7 @@ import {
 } from "@fgconnect/core";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { createKafkaConnector, type KafkaConnector, type KafkaOptions } from "@fgconnect/kafka";
+import { TEST_KAFKA_CLIENT } from "./client-choice.js";
 import { type RecordingFunction, recordingFunction } from "./sink.js";
 
 export interface Pipeline {
@@ -45,7 +46,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     auth: false,
   });
   const client = createClient({ endpoint: emulator.url, projectId: emulator.projectId });
-  const connector = createKafkaConnector("orders", o.connector);
+  const connector = createKafkaConnector("orders", { client: TEST_KAFKA_CLIENT, ...o.connector });
   const dir = await mkdtemp(join(tmpdir(), "fgconnect-kafka-dlq-"));
   const engine = createEngine({
     invoker: client,

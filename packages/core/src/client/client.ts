@@ -1,16 +1,13 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { inspect } from "node:util";
 import type { Dispatcher } from "undici";
+import { asyncQuery } from "./async-query.js";
+import { parseAsyncAccepted, parseAsyncInvocationPage } from "./async-response.js";
 import type { AuthHeaders, AuthRequest } from "./auth/provider.js";
 import { classifyHttpError, classifyTransportError, header } from "./classify.js";
-import { createDispatcher } from "./dispatcher.js";
-import {
-  AuthError,
-  ClientClosedError,
-  FunctionGraphError,
-  InvalidArgumentError,
-  TimeoutError,
-} from "./errors.js";
+import { AuthError, ClientClosedError, FunctionGraphError, TimeoutError } from "./errors.js";
+import { type HeaderSlot, headersFor, type Kind, mergeAuth } from "./headers.js";
+import { createDispatcher } from "./http-agent.js";
 import {
   type ClientOptions,
   checkInstanceMemory,
@@ -19,9 +16,10 @@ import {
   type ResolvedOptions,
   resolveClientOptions,
 } from "./options.js";
+import { FunctionPathCache } from "./paths.js";
 import { ASYNC_PAYLOAD_LIMIT, encodePayload, SYNC_PAYLOAD_LIMIT } from "./payload.js";
 import { stripUrlCredentials } from "./redact.js";
-import { parseAsyncAccepted, parseAsyncInvocationPage, parseSyncResponse } from "./response.js";
+import { parseSyncResponse } from "./response.js";
 import { type Answer, send } from "./send.js";
 import type {
   AsyncInvocationPage,
@@ -31,34 +29,9 @@ import type {
   InvokeResult,
   Invoker,
 } from "./types.js";
-import { formatUrn, parseUrn } from "./urn.js";
 
 /** Options of `listAsyncInvocations` (no body, so no log tail or instance memory). */
 export type RequestOptions = Pick<InvokeOptions, "timeoutMs" | "signal" | "headers">;
-
-/** The request paths of one function, built once per URN string and cached. */
-interface FunctionPaths {
-  sync: string;
-  async: string;
-  legacy: string;
-  status: string;
-}
-
-/**
- * Request headers of one kind of call (sync, async, legacy, status) with the client's
- * defaults, built once, plus the last merge with the auth provider's headers: a provider that
- * returns the same object (a token) costs no allocation per call.
- */
-interface HeaderSlot {
-  readonly base: Readonly<Record<string, string>>;
-  auth: AuthHeaders | undefined;
-  merged: Readonly<Record<string, string>> | undefined;
-}
-
-type Kind = "sync" | "async" | "legacy" | "status";
-
-const MAX_CACHED_URNS = 4096;
-const ASYNC_STATUSES = new Set(["WAIT", "RUNNING", "SUCCESS", "FAIL", "DISCARD"]);
 
 /**
  * FunctionGraph's invocation API over one pooled keep-alive connection set. Implements the
@@ -73,17 +46,15 @@ export class FunctionGraphClient implements Invoker {
   readonly #o: ResolvedOptions;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #paths = new Map<string, FunctionPaths>();
+  readonly #paths: FunctionPathCache;
   readonly #slots: Record<Kind, HeaderSlot>;
-  readonly #urnDefaults: { region?: string; projectId: string };
   #closed = false;
 
   constructor(options: ClientOptions) {
     this.#o = resolveClientOptions(options);
     this.#ownsDispatcher = this.#o.dispatcher === undefined;
     this.#dispatcher = this.#o.dispatcher ?? createDispatcher({ connections: this.#o.connections });
-    this.#urnDefaults = { projectId: this.#o.projectId };
-    if (this.#o.region !== undefined) this.#urnDefaults.region = this.#o.region;
+    this.#paths = new FunctionPathCache(this.#o);
     // Not frozen: undici's ProxyAgent writes `host` into headers that lack it (ours have it).
     const slot = (base: Record<string, string>): HeaderSlot => ({
       base,
@@ -91,12 +62,12 @@ export class FunctionGraphClient implements Invoker {
       merged: undefined,
     });
     this.#slots = {
-      sync: slot(this.#headersFor("sync", this.#o.logTail, this.#o.instanceMemoryMb, undefined)),
-      async: slot(this.#headersFor("async", false, this.#o.instanceMemoryMb, undefined)),
+      sync: slot(headersFor(this.#o, "sync", this.#o.logTail, this.#o.instanceMemoryMb, undefined)),
+      async: slot(headersFor(this.#o, "async", false, this.#o.instanceMemoryMb, undefined)),
       legacy: slot(
-        this.#headersFor("legacy", this.#o.logTail, this.#o.instanceMemoryMb, undefined),
+        headersFor(this.#o, "legacy", this.#o.logTail, this.#o.instanceMemoryMb, undefined),
       ),
-      status: slot(this.#headersFor("status", false, undefined, undefined)),
+      status: slot(headersFor(this.#o, "status", false, undefined, undefined)),
     };
   }
 
@@ -120,7 +91,7 @@ export class FunctionGraphClient implements Invoker {
    * `payload`: JSON-serialisable value, or a Buffer/string of JSON sent as is; ≤ 6 MB.
    */
   async invoke(urn: string, payload?: unknown, options?: InvokeOptions): Promise<InvokeResult> {
-    const path = this.#pathsFor(urn).sync;
+    const path = this.#paths.of(urn).sync;
     const body = encodePayload(payload, "sync", SYNC_PAYLOAD_LIMIT);
     const a = await this.#call("sync", "POST", path, undefined, body, options);
     if ((a.status >= 200 && a.status < 300) || isFuncErr(a.headers)) {
@@ -140,7 +111,7 @@ export class FunctionGraphClient implements Invoker {
     payload?: unknown,
     options?: InvokeOptions,
   ): Promise<AsyncInvokeResult> {
-    const path = this.#pathsFor(urn).async;
+    const path = this.#paths.of(urn).async;
     const body = encodePayload(payload, "async", ASYNC_PAYLOAD_LIMIT);
     const a = await this.#call("async", "POST", path, undefined, body, options);
     if (a.status >= 200 && a.status < 300) {
@@ -158,7 +129,7 @@ export class FunctionGraphClient implements Invoker {
     payload?: unknown,
     options?: InvokeOptions,
   ): Promise<InvokeResult> {
-    const path = this.#pathsFor(urn).legacy;
+    const path = this.#paths.of(urn).legacy;
     const body = encodePayload(payload, "sync", SYNC_PAYLOAD_LIMIT);
     const a = await this.#call("legacy", "POST", path, undefined, body, options);
     if ((a.status >= 200 && a.status < 300) || isFuncErr(a.headers)) {
@@ -173,7 +144,7 @@ export class FunctionGraphClient implements Invoker {
     query: AsyncInvocationQuery = {},
     options?: RequestOptions,
   ): Promise<AsyncInvocationPage> {
-    const path = this.#pathsFor(urn).status;
+    const path = this.#paths.of(urn).status;
     const q = asyncQuery(query);
     const a = await this.#call("status", "GET", path, q, undefined, options);
     if (a.status >= 200 && a.status < 300) return parseAsyncInvocationPage(a.text);
@@ -232,7 +203,8 @@ export class FunctionGraphClient implements Invoker {
         options.instanceMemoryMb !== undefined
       ) {
         slot = {
-          base: this.#headersFor(
+          base: headersFor(
+            this.#o,
             kind,
             options.logTail ?? o.logTail,
             checkInstanceMemory("instanceMemoryMb", options.instanceMemoryMb) ?? o.instanceMemoryMb,
@@ -311,59 +283,11 @@ export class FunctionGraphClient implements Invoker {
       throw classifyTransportError(err, o.origin, timeoutMs, signal);
     }
   }
-
-  /** The headers of one kind of call, lower-case names; user headers may override ours. */
-  #headersFor(
-    kind: Kind,
-    logTail: boolean,
-    memory: number | undefined,
-    extra: Record<string, string> | undefined,
-  ): Record<string, string> {
-    // Host is explicit: AK/SK signs it, and a proxy agent would otherwise add it to our object.
-    const h: Record<string, string> = { host: this.#o.host };
-    if (kind !== "status") h["content-type"] = "application/json";
-    // v1 is the JSON envelope; the default v0 returns the raw result (FUNCTIONGRAPH.md).
-    if (kind === "sync") h["x-cff-request-version"] = "v1";
-    if (logTail && kind !== "async" && kind !== "status") h["x-cff-log-type"] = "tail";
-    if (memory !== undefined && kind !== "status") h["x-cff-instance-memory"] = String(memory);
-    Object.assign(h, this.#o.headers, extra);
-    return h;
-  }
-
-  /**
-   * Short URNs are completed with the client's region and project; the canonical URN goes into
-   * the path raw (literal `:` and `!`), as the official SDK sends it.
-   */
-  #pathsFor(urn: string): FunctionPaths {
-    let paths = this.#paths.get(urn);
-    if (paths === undefined) {
-      const full = formatUrn(parseUrn(urn, this.#urnDefaults));
-      const v2 = `${this.#o.basePath}/v2/${this.#o.projectId}/fgs/functions/${full}`;
-      paths = {
-        sync: `${v2}/invocations`,
-        async: `${v2}/invocations-async`,
-        legacy: `${this.#o.basePath}/v1.0/${this.#o.projectId}/fss/functions/${full}/invocations`,
-        status: `${v2}/async-invocations`,
-      };
-      // A bounded cache: a caller cycling through unbounded URNs must not grow memory forever.
-      if (this.#paths.size >= MAX_CACHED_URNS) this.#paths.clear();
-      this.#paths.set(urn, paths);
-    }
-    return paths;
-  }
 }
 
 /** Creates a client; validates `options` (InvalidArgumentError names the bad field). */
 export function createClient(options: ClientOptions): FunctionGraphClient {
   return new FunctionGraphClient(options);
-}
-
-function mergeAuth(slot: HeaderSlot, auth: AuthHeaders): Readonly<Record<string, string>> {
-  if (slot.auth === auth && slot.merged !== undefined) return slot.merged;
-  const merged = { ...slot.base, ...auth };
-  slot.auth = auth;
-  slot.merged = merged;
-  return merged;
 }
 
 /** A provider's own typed errors pass; anything else is an AuthError (not a network failure). */
@@ -382,39 +306,4 @@ function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
 
 function isFuncErr(headers: IncomingHttpHeaders): boolean {
   return header(headers, "x-is-func-err")?.toLowerCase() === "true";
-}
-
-function asyncQuery(query: AsyncInvocationQuery): Record<string, string> | undefined {
-  if (query === null || typeof query !== "object") {
-    throw new InvalidArgumentError("query", "must be an object");
-  }
-  const q: Record<string, string> = {};
-  if (query.requestId !== undefined) {
-    if (typeof query.requestId !== "string" || query.requestId === "") {
-      throw new InvalidArgumentError("query.requestId", "must be a non-empty string");
-    }
-    q.request_id = query.requestId;
-  }
-  if (query.status !== undefined) {
-    if (!ASYNC_STATUSES.has(query.status)) {
-      throw new InvalidArgumentError(
-        "query.status",
-        `must be one of ${[...ASYNC_STATUSES].join(", ")}`,
-      );
-    }
-    q.status = query.status;
-  }
-  if (query.limit !== undefined) {
-    if (!Number.isInteger(query.limit) || query.limit < 1) {
-      throw new InvalidArgumentError("query.limit", "must be a positive integer");
-    }
-    q.limit = String(query.limit);
-  }
-  if (query.marker !== undefined) {
-    if (typeof query.marker !== "string") {
-      throw new InvalidArgumentError("query.marker", "must be a string");
-    }
-    q.marker = query.marker;
-  }
-  return Object.keys(q).length === 0 ? undefined : q;
 }

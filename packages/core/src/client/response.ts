@@ -1,15 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { header } from "./classify.js";
 import { FunctionError, ProtocolError } from "./errors.js";
-import type {
-  ApigResult,
-  AsyncInvocationPage,
-  AsyncInvocationRecord,
-  AsyncInvocationStatus,
-  AsyncInvokeResult,
-  InvokeResult,
-  InvokeSummary,
-} from "./types.js";
+import { toApig, tryParseJson } from "./result-body.js";
+import type { ApigResult, InvokeResult, InvokeSummary } from "./types.js";
 
 /**
  * Reading FunctionGraph's answers. The sync answer is the v1 envelope
@@ -157,77 +150,6 @@ export function parseSyncResponse(
   return new SyncInvokeResult(requestId, status, raw, log, headers);
 }
 
-/**
- * 202 `{request_id}` → `{requestId}` (falls back to `X-Cff-Request-Id`). A 202 is an accepted
- * event even when its body could not be read (`bodyError`) or holds no id: the id is then
- * reported unknown, never as a failure that would make the caller send the event again.
- */
-export function parseAsyncAccepted(
-  status: number,
-  headers: IncomingHttpHeaders,
-  text: string,
-  bodyError: unknown,
-): AsyncInvokeResult {
-  const body = bodyError === undefined ? tryParseJson(text) : undefined;
-  const fromBody =
-    body !== null && typeof body === "object"
-      ? (body as { request_id?: unknown }).request_id
-      : undefined;
-  const id =
-    typeof fromBody === "string" && fromBody !== ""
-      ? fromBody
-      : header(headers, "x-cff-request-id");
-  if (id) return { requestId: id };
-  if (status !== 202) {
-    throw new ProtocolError(
-      `the async invocation was answered ${status} with no request_id (FunctionGraph answers 202)`,
-    );
-  }
-  const reason =
-    bodyError !== undefined
-      ? `the body of the 202 answer could not be read: ${(bodyError as Error)?.message ?? String(bodyError)}`
-      : "the 202 answer holds no request_id";
-  return { requestId: undefined, requestIdUnknown: true, reason };
-}
-
-/** `{invocations: [...], count, next_marker}` → AsyncInvocationPage (camelCase). */
-export function parseAsyncInvocationPage(text: string): AsyncInvocationPage {
-  const body = tryParseJson(text) as
-    | { invocations?: unknown; count?: unknown; next_marker?: unknown }
-    | undefined;
-  if (!body || typeof body !== "object" || !Array.isArray(body.invocations)) {
-    throw new ProtocolError("the async-invocations answer has no invocations list");
-  }
-  const invocations: AsyncInvocationRecord[] = [];
-  for (const item of body.invocations as Record<string, unknown>[]) {
-    if (!item || typeof item !== "object") continue;
-    const record: AsyncInvocationRecord = {
-      requestId: String(item.request_id ?? ""),
-      // An unknown status is passed through rather than dropped: the list is informational.
-      status: String(item.status ?? "") as AsyncInvocationStatus,
-    };
-    if (item.error_code !== undefined && item.error_code !== null && item.error_code !== "") {
-      record.errorCode = String(item.error_code);
-    }
-    if (typeof item.error_message === "string" && item.error_message !== "") {
-      record.errorMessage = item.error_message;
-    }
-    if (typeof item.start_time === "string") record.startTime = item.start_time;
-    if (typeof item.end_time === "string") record.endTime = item.end_time;
-    invocations.push(record);
-  }
-  const page: AsyncInvocationPage = {
-    invocations,
-    count: typeof body.count === "number" ? body.count : invocations.length,
-  };
-  if (typeof body.next_marker === "string" && body.next_marker !== "") {
-    page.nextMarker = body.next_marker;
-  } else if (typeof body.next_marker === "number") {
-    page.nextMarker = String(body.next_marker);
-  }
-  return page;
-}
-
 function readEnvelope(text: string): Envelope | undefined {
   if (text.charCodeAt(0) !== 123 /* { */ && !text.trimStart().startsWith("{")) return undefined;
   const parsed = tryParseJson(text);
@@ -261,60 +183,6 @@ function isErrorResult(v: unknown): boolean {
     typeof (v as Record<string, unknown>).errorMessage === "string" &&
     typeof (v as Record<string, unknown>).errorType === "string"
   );
-}
-
-/** APIG-style results: a numeric statusCode and a body. Anything else is not one. */
-function toApig(value: unknown): ApigResult | undefined {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v.statusCode !== "number" || !("body" in v)) return undefined;
-  const isBase64Encoded = v.isBase64Encoded === true;
-  const headers: Record<string, string> = {};
-  if (v.headers && typeof v.headers === "object") {
-    for (const [k, h] of Object.entries(v.headers as Record<string, unknown>)) {
-      headers[k] = String(h);
-    }
-  }
-  let body: string;
-  let decodedBody: unknown;
-  if (typeof v.body === "string") {
-    body = v.body;
-    decodedBody = isBase64Encoded ? decodeBase64Body(body) : parseMaybeJson(body);
-  } else {
-    // Some runtimes leave an object body unserialised: keep it, and show it serialised.
-    body = v.body === undefined || v.body === null ? "" : JSON.stringify(v.body);
-    decodedBody = v.body ?? undefined;
-  }
-  return { statusCode: v.statusCode, isBase64Encoded, body, decodedBody, headers };
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Base64 → JSON value when it is JSON, else text when it is UTF-8, else the bytes. */
-function decodeBase64Body(body: string): unknown {
-  const bytes = Buffer.from(body, "base64");
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return bytes;
-  }
-  return parseMaybeJson(text);
-}
-
-/** JSON value when `text` is JSON, else the text itself. */
-function parseMaybeJson(text: string): unknown {
-  const parsed = tryParseJson(text);
-  return parsed === undefined ? text : parsed;
-}
-
-function tryParseJson(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function parseNumber(value: string): number | undefined {

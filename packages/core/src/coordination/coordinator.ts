@@ -3,7 +3,8 @@ import { hostname } from "node:os";
 import type { Clock } from "../engine/clock.js";
 import { type Logger, silentLogger } from "../engine/logger.js";
 import type { CoordinationDriver, CoordinationHealth } from "./driver.js";
-import { type Lease, LeaseKeeper } from "./lease.js";
+import { LeaseKeeper } from "./lease.js";
+import type { Lease } from "./lease-contract.js";
 import {
   type CoordinationOptions,
   coordinationSchema,

@@ -1,13 +1,8 @@
 export { type Coordinator, type CoordinatorDeps, createCoordinator } from "./coordinator.js";
 export type { AcquireResult, CoordinationDriver, CoordinationHealth } from "./driver.js";
 export { CoordinationError, LeaseLostError } from "./errors.js";
-export {
-  type Lease,
-  LeaseKeeper,
-  type LeaseKeeperOptions,
-  type LeaseTerm,
-  monotonicClock,
-} from "./lease.js";
+export { LeaseKeeper, type LeaseKeeperOptions, monotonicClock } from "./lease.js";
+export type { Lease, LeaseTerm } from "./lease-contract.js";
 export {
   type CoordinationOptions,
   coordinationSchema,

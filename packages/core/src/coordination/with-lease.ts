@@ -17,7 +17,7 @@ import type {
 import type { DeadLetterEntry, DeadLetterSink } from "../engine/dead-letter.js";
 import { type Logger, silentLogger } from "../engine/logger.js";
 import { messageOf } from "./errors.js";
-import type { Lease, LeaseTerm } from "./lease.js";
+import type { Lease, LeaseTerm } from "./lease-contract.js";
 
 export interface WithLeaseOptions {
   logger?: Logger;

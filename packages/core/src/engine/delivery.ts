@@ -6,16 +6,15 @@
 import { FunctionError } from "../client/errors.js";
 import type { InvokeOptions, Invoker } from "../client/types.js";
 import type { SourceRecord } from "../connector.js";
-import { type Clock, sleep } from "./clock.js";
-import { type DeadLetterSink, toDeadLetterEntry } from "./dead-letter.js";
+import { sleep } from "./clock.js";
+import { type DeadLetterDeps, deadLetterRecords } from "./dead-letter-writes.js";
 import {
   BatchItemFailedError,
   InvalidBatchItemFailuresError,
   isFunctionReported,
   reportedFailures,
 } from "./item-failures.js";
-import type { Logger } from "./logger.js";
-import type { DeadLetterReason, DeliveryLabels, EngineMetrics } from "./metrics.js";
+import type { DeliveryLabels } from "./metrics.js";
 import type { PendingRecord } from "./pending.js";
 import { decideOnFailure, errorCodeOf, retryAfterOf, retryDelayMs } from "./retry.js";
 import type { ResolvedRoute } from "./router.js";
@@ -26,7 +25,6 @@ import {
   batchEvent,
   endAttempt,
   endBatch,
-  noteDeadLettered,
   noteDelivered,
   startAttempt,
   startBatch,
@@ -35,21 +33,9 @@ import {
   withTraceHeaders,
 } from "./tracing.js";
 
-/** Floor of the wait between dead-letter write attempts, so a broken disk is not hammered. */
-const MIN_DEAD_LETTER_RETRY_MS = 100;
-
-export interface DeliveryDeps {
+export interface DeliveryDeps extends DeadLetterDeps {
   invoker: Invoker;
-  deadLetter: DeadLetterSink;
   slots: Semaphore;
-  clock: Clock;
-  random: () => number;
-  metrics: EngineMetrics;
-  logger: Logger;
-  /** Aborts at a hard stop: give up at once, leave records unsettled. */
-  signal: AbortSignal;
-  /** Whether the last dead-letter write failed, and why (for health). */
-  deadLetterHealth: { ok: boolean; reason?: string };
 }
 
 const isSettled = (p: PendingRecord): boolean => p.settled;
@@ -340,81 +326,4 @@ function without(
 ): PendingRecord[] {
   const set = new Set(removed);
   return records.filter((p) => !set.has(p));
-}
-
-interface Failure extends History {
-  reason: DeadLetterReason;
-  error: unknown;
-}
-
-/** Writes each record's entry, retrying the sink until it succeeds (or a hard stop). */
-async function deadLetterRecords(
-  deps: DeliveryDeps,
-  route: ResolvedRoute,
-  labels: DeliveryLabels,
-  traced: BatchTrace,
-  records: readonly PendingRecord[],
-  failure: Failure,
-): Promise<void> {
-  const { logger, metrics } = deps;
-  batchEvent(traced, "dead-letter", {
-    "fgconnect.reason": failure.reason,
-    "fgconnect.records": records.length,
-  });
-  logger.warn(
-    {
-      ...labels,
-      records: records.map((p) => p.record.id),
-      reason: failure.reason,
-      attempts: failure.attempts,
-      code: failure.error === undefined ? undefined : errorCodeOf(failure.error),
-    },
-    "dead-lettering records",
-  );
-  let written = 0;
-  for (const p of records) {
-    const entry = toDeadLetterEntry(p.record, { ...failure, ...labels, now: deps.clock.now() });
-    if (!(await writeUntilStored(deps, route, entry))) break;
-    p.deliveryDone("dead-lettered");
-    written += 1;
-  }
-  noteDeadLettered(traced, written);
-  if (written > 0) metrics.deadLettered({ ...labels, reason: failure.reason }, written);
-}
-
-async function writeUntilStored(
-  deps: DeliveryDeps,
-  route: ResolvedRoute,
-  entry: Parameters<DeadLetterSink["write"]>[0],
-): Promise<boolean> {
-  for (let failures = 1; !deps.signal.aborted; failures += 1) {
-    try {
-      await (route.deadLetter ?? deps.deadLetter).write(entry);
-      if (!deps.deadLetterHealth.ok) deps.deadLetterHealth = { ok: true };
-      return true;
-    } catch (error) {
-      deps.deadLetterHealth = { ok: false, reason: messageOf(error) };
-      deps.metrics.deadLetterWriteFailed({ route: route.name });
-      const delayMs = Math.max(
-        MIN_DEAD_LETTER_RETRY_MS,
-        retryDelayMs(failures, route.delivery, deps.random),
-      );
-      deps.logger.error(
-        {
-          route: route.name,
-          record: entry.record.id,
-          delayMs,
-          err: errorCodeOf(error),
-          message: String(error),
-        },
-        "dead-letter write failed; record not acknowledged, retrying",
-      );
-      if (!(await sleep(deps.clock, delayMs, deps.signal))) return false;
-    }
-  }
-  return false;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

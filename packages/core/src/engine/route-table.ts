@@ -3,13 +3,13 @@
  * go. A reload swaps the engine's table between two records; batches opened under the old
  * table are sent with the old route's policy, because each job carries its own target.
  *
- * The lanes (one Dispatcher per route name × function) outlive a table: a route kept across a
+ * The lanes (one KeyLanes per route name × function) outlive a table: a route kept across a
  * reload keeps its lanes, so batches of one ordering key still go out one after another.
  */
 import { Batcher } from "./batcher.js";
 import type { Clock } from "./clock.js";
 import { type DeliveryTarget, deliveryTarget } from "./delivery.js";
-import { Dispatcher } from "./dispatcher.js";
+import { KeyLanes } from "./key-lanes.js";
 import type { PendingRecord } from "./pending.js";
 import { type ResolvedRoute, Router } from "./router.js";
 
@@ -21,18 +21,18 @@ export interface DeliveryJob {
 
 /** Every route's lanes to each of its functions, made when first needed, kept after. */
 export class Lanes {
-  readonly #lanes = new Map<string, Dispatcher<DeliveryJob>>();
+  readonly #lanes = new Map<string, KeyLanes<DeliveryJob>>();
 
   constructor(
     private readonly run: (job: DeliveryJob) => Promise<void>,
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  of(route: ResolvedRoute, urn: string): Dispatcher<DeliveryJob> {
+  of(route: ResolvedRoute, urn: string): KeyLanes<DeliveryJob> {
     const key = `${route.name}\u0000${urn}`;
     let lane = this.#lanes.get(key);
     if (!lane) {
-      lane = new Dispatcher(this.run, this.onError);
+      lane = new KeyLanes(this.run, this.onError);
       this.#lanes.set(key, lane);
     }
     return lane;

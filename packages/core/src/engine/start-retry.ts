@@ -1,4 +1,5 @@
 import type { AsyncInvokeResult, InvokeResult } from "../client/types.js";
+import { doublingDelayMs } from "../connection/backoff.js";
 import type {
   Connector,
   ConnectorContext,
@@ -95,7 +96,7 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
       await instance.stop().catch(() => undefined);
       if (this.#stopped) return;
       this.#failures += 1;
-      const delayMs = Math.min(this.#max, this.#first * 2 ** (this.#failures - 1));
+      const delayMs = doublingDelayMs(this.#failures, this.#first, this.#max);
       this.#problem = `could not start: ${messageOf(error)}; retrying in ${Math.round(delayMs / 1000)} s`;
       // An unreachable source is an ordinary fault: one warn line, the reason, no stack.
       this.#logger.warn(

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/client.js";
-import { proxyConfigured } from "../../src/client/dispatcher.js";
+import { proxyConfigured } from "../../src/client/http-agent.js";
 import { envelope, json, PROJECT, startServer, type TestServer, URN } from "./helpers/server.js";
 
 let target: TestServer;

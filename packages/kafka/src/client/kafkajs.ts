@@ -1,12 +1,11 @@
 /** The KafkaClient on kafkajs: the only file that imports it. */
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "@fgconnect/core";
 import type * as Kafkajs from "kafkajs";
 import type { ConsumerRunConfig, Kafka, KafkaConfig, SASLOptions } from "kafkajs";
 import type { KafkaConnection } from "../options.js";
 import { kafkajsLog } from "./log.js";
+import { tlsOptions } from "./tls.js";
 import type {
   Admin,
   ConsumerEvents,
@@ -17,19 +16,7 @@ import type {
 } from "./types.js";
 
 function tlsConfig(tls: KafkaConnection["tls"]): KafkaConfig["ssl"] {
-  if (tls === undefined || tls === false) return undefined;
-  if (tls === true) return true;
-  const read = (text: string | undefined, file: string | undefined) =>
-    text ?? (file ? readFileSync(file, "utf8") : undefined);
-  const out: ConnectionOptions = { rejectUnauthorized: tls.rejectUnauthorized };
-  const ca = read(tls.ca, tls.caFile);
-  const cert = read(tls.cert, tls.certFile);
-  const key = read(tls.key, tls.keyFile);
-  if (ca) out.ca = [ca];
-  if (cert) out.cert = cert;
-  if (key) out.key = key;
-  if (tls.servername) out.servername = tls.servername;
-  return out;
+  return tls === true ? true : tlsOptions(tls);
 }
 
 function saslConfig(sasl: KafkaConnection["sasl"]): SASLOptions | undefined {

@@ -2,6 +2,8 @@
  * The small surface of a Kafka client that the connector needs. Only this folder knows the
  * client library (kafkajs), so it can be swapped.
  */
+import type { Logger } from "@fgconnect/core";
+import type { KafkaConnection } from "../options.js";
 import type { RawMessage } from "../record.js";
 
 export interface TopicPartitionOffset {
@@ -92,6 +94,9 @@ export interface Admin {
   listTopics(): Promise<string[]>;
   stop(): Promise<void>;
 }
+
+/** Makes the client for a connection; the connector's is picked by its `client` option. */
+export type ClientFactory = (connection: KafkaConnection, logger: Logger) => KafkaClient;
 
 export interface KafkaClient {
   consumer(settings: ConsumerSettings, events: ConsumerEvents): GroupConsumer;

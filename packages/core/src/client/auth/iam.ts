@@ -1,7 +1,7 @@
 import type { Dispatcher } from "undici";
 import { classifyHttpError, classifyTransportError, header } from "../classify.js";
-import { createDispatcher } from "../dispatcher.js";
 import { AuthError, InvalidArgumentError, ProtocolError } from "../errors.js";
+import { createDispatcher } from "../http-agent.js";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../options.js";
 import { installRedaction, redactedView } from "../redact.js";
 import { type Answer, send } from "../send.js";

@@ -1,29 +1,13 @@
 /** Resolved connector options → mqtt.js client options (plain data; TLS files read here). */
-import { readFileSync } from "node:fs";
+import { readTlsFiles, urlList } from "@fgconnect/core/internal";
 import type { IClientOptions } from "mqtt";
-import { MqttConnectorError } from "./errors.js";
-import type { ResolvedMqttOptions } from "./options.js";
+import { MqttConnectorError } from "../errors.js";
+import type { ResolvedMqttOptions } from "../options.js";
 
 const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
 
-/** A PEM option is either PEM text or the path of a PEM file. */
-function pem(field: string, value: string | undefined): Buffer | undefined {
-  if (value === undefined) return undefined;
-  if (value.includes("-----BEGIN")) return Buffer.from(value);
-  try {
-    return readFileSync(value);
-  } catch (err) {
-    throw new MqttConnectorError(
-      "MQTT_TLS_FILE",
-      `${field}: cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      `set ${field} to a readable PEM file, or to the PEM text itself`,
-      { cause: err },
-    );
-  }
-}
-
 export function brokerUrls(options: ResolvedMqttOptions): string[] {
-  return Array.isArray(options.url) ? options.url : [options.url];
+  return urlList(options.url);
 }
 
 const noLog = (): void => {};
@@ -61,12 +45,13 @@ export function clientOptions(clientId: string, options: ResolvedMqttOptions): I
     };
   }
   if (tls) {
-    const ca = pem("tls.ca", tls.ca);
-    const cert = pem("tls.cert", tls.cert);
-    const key = pem("tls.key", tls.key);
-    if (ca) out.ca = ca;
-    if (cert) out.cert = cert;
-    if (key) out.key = key;
+    Object.assign(
+      out,
+      readTlsFiles(
+        tls,
+        (message, hint, cause) => new MqttConnectorError("MQTT_TLS_FILE", message, hint, { cause }),
+      ),
+    );
     out.rejectUnauthorized = tls.rejectUnauthorized;
     if (tls.servername) out.servername = tls.servername;
   }

@@ -1,12 +1,18 @@
 /**
- * The `mqtt` event as JSON bytes, the same bytes as `JSON.stringify(mqttEvent(...))`. A text
+ * The `mqtt` event as JSON bytes: what the `mqtt` format sends. The same bytes as
+ * `JSON.stringify(mqttEvent(...))` (mqtt-event-reference.ts). A text
  * payload that needs no escaping is copied into the body as it is (`jsonEmbeddable`): a drain
  * encodes tens of thousands of records a second, and building each record's object, its payload
  * string and the body's string only to serialise and encode them again cost more than the rest
  * of the message's way through the connector.
  */
 import { isUtf8 } from "node:buffer";
-import { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "@fgconnect/core";
+import {
+  type JsonPart,
+  jsonEmbeddable,
+  jsonPartLength,
+  writeJsonPart,
+} from "@fgconnect/core/internal";
 import { decodePayload, eventProperties, type MqttMessage, mayBeJson } from "./payload.js";
 
 export function mqttEventJson(

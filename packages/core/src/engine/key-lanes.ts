@@ -10,7 +10,7 @@ interface Lane<J> {
   head: number;
 }
 
-export class Dispatcher<J> {
+export class KeyLanes<J> {
   readonly #lanes = new Map<string, Lane<J>>();
 
   /** `run` handles every job (one runner, not a closure per job: thousands are queued). */

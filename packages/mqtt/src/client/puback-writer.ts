@@ -7,7 +7,7 @@
  * be left out when it is 0).
  */
 import type { MqttClient } from "mqtt";
-import type { AckPacket } from "./acks.js";
+import type { AckPacket } from "../acks.js";
 
 export class PubackWriter {
   private ids: number[] = [];

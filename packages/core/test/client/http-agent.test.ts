@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { AGENT_PATH, createDispatcher, loadAgent } from "../../src/client/dispatcher.js";
+import { AGENT_PATH, createDispatcher, loadAgent } from "../../src/client/http-agent.js";
 
 const load = createRequire(import.meta.url);
 

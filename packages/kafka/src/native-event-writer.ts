@@ -1,9 +1,14 @@
 /**
- * The native Kafka-trigger event as JSON bytes, the same bytes as
- * `JSON.stringify(kafkaTriggerEvent(records, info))`. A value that needs no escaping (UTF-8
+ * The native Kafka-trigger event as JSON bytes: what the `native` format sends. The same bytes
+ * as `JSON.stringify(kafkaTriggerEvent(records, info))` (native-event-reference.ts). A value that needs no escaping (UTF-8
  * already checked) is copied into the body as it is (`jsonEmbeddable`).
  */
-import { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "@fgconnect/core";
+import {
+  type JsonPart,
+  jsonEmbeddable,
+  jsonPartLength,
+  writeJsonPart,
+} from "@fgconnect/core/internal";
 import { type EventInfo, eventTime, valuesByTopic } from "./payload.js";
 import type { KafkaRecord } from "./record.js";
 

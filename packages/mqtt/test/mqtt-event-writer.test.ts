@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { mqttEventJson } from "../src/event-json.js";
-import { type MqttMessage, mqttEvent } from "../src/payload.js";
+import { mqttEvent } from "../src/mqtt-event-reference.js";
+import { mqttEventJson } from "../src/mqtt-event-writer.js";
+import type { MqttMessage } from "../src/payload.js";
 
 const message = (payload: Buffer | string, extra: Partial<MqttMessage> = {}): MqttMessage => ({
   topic: "plant/line-1",
