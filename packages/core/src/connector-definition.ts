@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { FgconnectError } from "./client/errors.js";
 import type { Connector } from "./connector.js";
+import type { ConnectorDeadLetters } from "./dead-letters.js";
 import type { Logger } from "./engine/logger.js";
 
 /** What the daemon owns and lends a connector it creates. */
@@ -39,6 +40,8 @@ export interface ConnectorDefinition<
   readonly examples: readonly ConnectorExample[];
   /** Builds a connector from options that `options` already parsed. */
   create(name: string, options: z.output<S>, services: ConnectorServices): C;
+  /** How `fgconnect dlq` revives this type's records and reads its own dead-letter store. */
+  readonly deadLetters?: ConnectorDeadLetters<z.output<S>>;
 }
 
 export interface ConnectorDefinitionInput<S extends z.ZodObject, C extends Connector> {
@@ -47,6 +50,7 @@ export interface ConnectorDefinitionInput<S extends z.ZodObject, C extends Conne
   options: S;
   examples?: readonly ConnectorExample[];
   create(name: string, options: z.output<S>, services: ConnectorServices): C;
+  deadLetters?: ConnectorDeadLetters<z.output<S>>;
 }
 
 const DEFINITION = Symbol.for("fgconnect.connector-definition");
@@ -71,6 +75,7 @@ export function defineConnector<S extends z.ZodObject, C extends Connector>(
     options: input.options,
     examples: Object.freeze([...(input.examples ?? [])]),
     create: input.create,
+    ...(input.deadLetters ? { deadLetters: input.deadLetters } : {}),
   };
   Object.defineProperty(definition, DEFINITION, { value: true });
   return Object.freeze(definition);

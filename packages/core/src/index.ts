@@ -30,6 +30,19 @@ export {
   parseConnectorOptions,
 } from "./connector-definition.js";
 export { renderOptionsDoc } from "./connector-docs.js";
+export {
+  type ConnectorDeadLetters,
+  type DeadLetterEntry,
+  type DeadLetterError,
+  type DeadLetterReader,
+  type DeadLetterReaderContext,
+  type DeadLetterReadOptions,
+  type DeadLetterSink,
+  deadLetterBody,
+  parseDeadLetterEntry,
+  reviveRecord,
+  type StoredDeadLetter,
+} from "./dead-letters.js";
 export * from "./coordination/index.js";
 export * from "./engine/index.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";

@@ -7,7 +7,8 @@ import { FunctionError } from "../client/errors.js";
 import type { InvokeOptions, Invoker } from "../client/types.js";
 import type { SourceRecord } from "../connector.js";
 import { type Clock, sleep } from "./clock.js";
-import { type DeadLetterSink, toDeadLetterEntry } from "./dead-letter.js";
+import type { DeadLetterEntry, DeadLetterSink } from "../dead-letters.js";
+import { toDeadLetterEntry } from "./dead-letter.js";
 import {
   BatchItemFailedError,
   InvalidBatchItemFailuresError,
@@ -308,7 +309,7 @@ async function deadLetterRecords(
   let written = 0;
   for (const p of records) {
     const entry = toDeadLetterEntry(p.record, { ...failure, ...labels, now: deps.clock.now() });
-    if (!(await writeUntilStored(deps, route, entry))) break;
+    if (!(await writeUntilStored(deps, route, entry, p.record))) break;
     p.deliveryDone("dead-lettered");
     written += 1;
   }
@@ -318,11 +319,12 @@ async function deadLetterRecords(
 async function writeUntilStored(
   deps: DeliveryDeps,
   route: ResolvedRoute,
-  entry: Parameters<DeadLetterSink["write"]>[0],
+  entry: DeadLetterEntry,
+  record: SourceRecord,
 ): Promise<boolean> {
   for (let failures = 1; !deps.signal.aborted; failures += 1) {
     try {
-      await (route.deadLetter ?? deps.deadLetter).write(entry);
+      await (route.deadLetter ?? deps.deadLetter).write(entry, record);
       if (!deps.deadLetterHealth.ok) deps.deadLetterHealth = { ok: true };
       return true;
     } catch (error) {

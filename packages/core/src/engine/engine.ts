@@ -17,7 +17,8 @@ import type {
 import { Backpressure } from "./backpressure.js";
 import { Batcher } from "./batcher.js";
 import { type Clock, systemClock } from "./clock.js";
-import { createDeadLetterSink, type DeadLetterSink } from "./dead-letter.js";
+import type { DeadLetterSink } from "../dead-letters.js";
+import { createDeadLetterSink } from "./dead-letter.js";
 import { type DeliveryDeps, deliverBatch, deliveryTarget } from "./delivery.js";
 import { Dispatcher } from "./dispatcher.js";
 import { KeyShares } from "./key-shares.js";
