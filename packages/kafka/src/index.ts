@@ -9,6 +9,8 @@ export {
   type KafkaDeadLetterOptions,
   kafkaDeadLetterOptionsSchema,
 } from "./dead-letter.js";
+export { ReplayMarksError } from "./dead-letter-marks.js";
+export { replayGroupOf } from "./dead-letter-reader.js";
 export { kafkaConnector } from "./definition.js";
 export { kafkaFormats } from "./formats.js";
 export { kafkaTriggerEventJson } from "./native-json.js";
