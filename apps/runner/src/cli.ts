@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
+import { registerDlq } from "./commands/dlq.js";
 import { registerInvoke } from "./commands/invoke.js";
 import { registerRun } from "./commands/run.js";
 import { registerSchema } from "./commands/schema.js";
@@ -27,6 +28,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerValidate,
   registerSchema,
   registerInvoke,
+  registerDlq,
 ];
 
 export async function main(argv: string[]): Promise<number> {
