@@ -1,5 +1,7 @@
 export { AckGate, type AckPacket, type Held } from "./acks.js";
 export { deadLetterProperties } from "./dead-letter.js";
+export { spoolOf } from "./dead-letter-reader.js";
+export { replayClientId } from "./dead-letter-session.js";
 export { mqttConnector } from "./definition.js";
 export { MqttConnectorError } from "./errors.js";
 export {

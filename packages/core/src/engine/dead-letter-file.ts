@@ -110,9 +110,12 @@ export function createFileDeadLetterReader(options: FileDeadLetterSinkOptions): 
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       }
+      // An entry stored twice (a spool that took a message again after a crash) is read once.
+      const seen = new Set<string>();
       for await (const line of readLines(options.path)) {
         const entry = parseDeadLetterEntry(line);
-        if (!entry) continue;
+        if (!entry || seen.has(entry.id)) continue;
+        seen.add(entry.id);
         const stored: StoredDeadLetter = {
           entry,
           replayed: replayed.has(entry.id),
