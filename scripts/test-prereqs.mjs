@@ -1,5 +1,6 @@
 // Checks (and where it can, installs) what the integration tests' servers need: Java and
-// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl.
+// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl; and the
+// Chromium the status page's browser test drives (Debian's, never Playwright's download).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
@@ -20,6 +21,19 @@ if (!mosquitto() || !has("openssl")) {
   }
   if (!mosquitto()) missing.push("mosquitto (Debian/Ubuntu: apt-get install mosquitto)");
   if (!has("openssl")) missing.push("openssl");
+}
+const CHROMIUM = "/usr/bin/chromium";
+if (!existsSync(CHROMIUM)) {
+  if (process.getuid?.() === 0 && has("apt-get")) {
+    console.log("installing chromium from the system's packages…");
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  }
+  if (!existsSync(CHROMIUM))
+    missing.push(`Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`);
 }
 if (!has("java")) missing.push("Java 17 or later (java on PATH)");
 if (!has("mvn")) missing.push("Maven (mvn on PATH, with access to Maven Central)");

@@ -17,6 +17,7 @@ export default defineConfig({
       "./chaos",
       "./coordination",
       "./http",
+      "./status",
     ],
   },
 });

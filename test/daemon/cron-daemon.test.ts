@@ -203,7 +203,7 @@ describe("the fgconnect daemon with a cron connector", () => {
 
   it("invokes with a route's instance memory and logs the log tail it asks for", async () => {
     const dir = workDir();
-    const text = config("sized", "log: { invocations: true }").replace(
+    const text = config("sized", "log: { invocations: info }").replace(
       "delivery: { maxAttempts: 2, firstDelayMs: 10 }",
       "delivery: { maxAttempts: 2, firstDelayMs: 10, logTail: true, instanceMemoryMb: 512 }",
     );

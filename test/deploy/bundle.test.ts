@@ -56,6 +56,11 @@ admin: { port: 0 }
       await expect
         .poll(() => readIfThere(received), { timeout: 30_000, interval: 200 })
         .toContain('"user_event":"from-the-bundle"');
+      // The status page's files ship in the package, beside dist/.
+      const page = await fetch(`${daemon.adminUrl}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("<title>fgconnect status</title>");
+      expect((await fetch(`${daemon.adminUrl}/status/status.js`)).status).toBe(200);
     } finally {
       daemon.child.kill("SIGTERM");
       expect(await daemon.exited).toBe(0);

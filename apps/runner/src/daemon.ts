@@ -9,15 +9,17 @@ import {
   withStartRetry,
 } from "@fgconnect/core";
 import type { Logger } from "pino";
-import { type AdminServer, startAdmin } from "./admin.js";
+import { type AdminServer, startAdmin } from "./admin/server.js";
 import type { Config } from "./config/schema.js";
 import { createConnector } from "./connectors.js";
 import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
 import { connectFunctionGraph } from "./functiongraph.js";
-import { loggingInvoker } from "./invocation-log.js";
-import { createMetrics } from "./metrics.js";
+import { invocationLogger, invocationLogLevel, observedInvoker } from "./invocation-log.js";
+import { createMetrics, fanOut } from "./metrics.js";
 import { replicaId } from "./replica.js";
+import { StatusBoard } from "./status/board.js";
+import { startSummary } from "./status/summary.js";
 
 export interface Daemon {
   engine: Engine;
@@ -87,16 +89,31 @@ export async function startDaemon(
       );
     const { registry, hooks } = createMetrics(() => connectors);
     if (coordinator) registerCoordinationMetrics(registry, coordinator);
-    const invoker: Invoker = config.log.invocations ? loggingInvoker(client, logger) : client;
+    const board = new StatusBoard();
+    const invocationLevel = invocationLogLevel(
+      config.log.invocations,
+      process.stdout.isTTY === true,
+    );
+    const logInvocation = invocationLogger(logger, invocationLevel);
+    const invoker: Invoker = observedInvoker(client, (entry) => {
+      board.recent.add(entry);
+      logInvocation?.(entry);
+    });
     const engine = createEngine({
       invoker,
       connectors,
       routes: config.routes,
       deadLetter: config.deadLetter,
       limits: config.limits,
-      metrics: hooks,
+      metrics: fanOut(hooks, board.stats.hooks),
       logger: logger.child({ component: "engine" }),
     });
+    board.start({ engine, connectors, coordinator });
+    closers.push(async () => board.stop());
+    if (invocationLevel !== "info" && config.log.summaryEverySeconds > 0) {
+      const stopSummary = startSummary(board, logger, config.log.summaryEverySeconds);
+      closers.push(async () => stopSummary());
+    }
 
     let admin: AdminServer | undefined;
     if (config.admin.enabled) {
@@ -108,10 +125,12 @@ export async function startDaemon(
         ready: () => engine.health().state === "running",
         deadLetter: () => engine.health().deadLetter,
         details: coordinator && (() => coordinationStatus(coordinator!)),
+        token: config.admin.token,
+        status: board,
       });
       admin = server;
       closers.push(() => server.close());
-      logger.info({ url: server.url }, "admin server: /healthz /readyz /metrics");
+      logger.info({ url: server.url }, "admin server: status page at /, /healthz /readyz /metrics");
     }
 
     let stopping: Promise<StopResult> | undefined;

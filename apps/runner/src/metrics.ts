@@ -7,7 +7,7 @@ const { version } = createRequire(import.meta.url)("../package.json") as { versi
 /** Prometheus metrics for the engine's hooks and the connectors' health and lag. */
 export function createMetrics(connectors: () => readonly Connector[]): {
   registry: Registry;
-  hooks: EngineMetrics;
+  hooks: Partial<EngineMetrics>;
 } {
   const registry = new Registry();
   // Standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds…), unprefixed,
@@ -125,7 +125,7 @@ export function createMetrics(connectors: () => readonly Connector[]): {
     function: l.target,
     mode: l.mode,
   });
-  const hooks: EngineMetrics = {
+  const hooks: Partial<EngineMetrics> = {
     received: (l) => received.inc(l),
     unrouted: (l) => unrouted.inc(l),
     delivered: (l, n) => delivered.inc(d(l), n),
@@ -144,4 +144,19 @@ export function createMetrics(connectors: () => readonly Connector[]): {
     resumed: (l) => paused.set(l, 0),
   };
   return { registry, hooks };
+}
+
+/** One set of engine hooks that calls each of `sets` in turn (Prometheus, the status page). */
+export function fanOut(...sets: Partial<EngineMetrics>[]): Partial<EngineMetrics> {
+  const out: Record<string, (...args: never[]) => void> = {};
+  const names = new Set(sets.flatMap((s) => Object.keys(s)));
+  for (const name of names) {
+    const hooks = sets
+      .map((s) => s[name as keyof EngineMetrics] as ((...args: never[]) => void) | undefined)
+      .filter((h) => h !== undefined);
+    out[name] = (...args) => {
+      for (const hook of hooks) hook(...args);
+    };
+  }
+  return out as Partial<EngineMetrics>;
 }

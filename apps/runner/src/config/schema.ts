@@ -132,7 +132,10 @@ export const configSchema = z
     coordination: coordinationSchema.optional(),
     admin: z
       .object({
-        enabled: z.boolean().default(true).describe("Serve /healthz, /readyz and /metrics."),
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe("Serve /healthz, /readyz, /metrics and the status page."),
         host: z
           .string()
           .default("127.0.0.1")
@@ -146,10 +149,17 @@ export const configSchema = z
           .max(65535)
           .default(9464)
           .describe("Port to listen on; 0 picks a free one."),
+        token: z
+          .string()
+          .min(16, "use at least 16 characters")
+          .optional()
+          .describe(
+            "Bearer token that requests changing state (dead-letter replay) must send as `Authorization: Bearer <token>`; without it they are refused (401). Reads stay open. Use ${ENV_VAR}; never commit it.",
+          ),
       })
       .strict()
       .prefault({})
-      .describe("The admin HTTP server."),
+      .describe("The admin HTTP server: health, metrics, the status page."),
     log: z
       .object({
         level: z
@@ -163,10 +173,18 @@ export const configSchema = z
             "Human-readable lines. Default: when stdout is a terminal. `--log-format` and $FGCONNECT_LOG_FORMAT (pretty or json) override it.",
           ),
         invocations: z
-          .boolean()
-          .default(false)
+          .enum(["info", "debug", "off"])
+          .optional()
           .describe(
-            "Log every invocation at info, with its request id, duration and result (noisy on busy streams).",
+            "Level at which each invocation is logged, with its request id, duration, result and the log tail a route asked for. Default: info when stdout is a terminal, debug otherwise.",
+          ),
+        summaryEverySeconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(60)
+          .describe(
+            "While invocations are not logged at info, one summary line this often: records in and out, failures, dead-lettered, lag. 0: never.",
           ),
       })
       .strict()

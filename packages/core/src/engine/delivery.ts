@@ -158,6 +158,7 @@ async function deliverRecords(
     history.attempts += 1;
     const started = clock.now();
     history.firstAttemptAt ??= started;
+    metrics.invoking(labels);
     let error: unknown;
     // The records the function named as failed, and the others.
     let failed: PendingRecord[] | undefined;

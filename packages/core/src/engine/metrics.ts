@@ -39,6 +39,8 @@ export interface EngineMetrics {
   deadLetterWriteFailed(labels: { route: string }): void;
   /** Records given back undelivered at shutdown (not acknowledged). */
   abandoned(labels: { source: string }, records: number): void;
+  /** An invocation call starts (it holds a slot); `invocation` reports its end. */
+  invoking(labels: DeliveryLabels): void;
   /** Latency of one invocation call. */
   invocation(labels: DeliveryLabels & { outcome: InvocationOutcome }, latencyMs: number): void;
   /** Gauge: invocations in progress. */
@@ -61,6 +63,7 @@ export const noopMetrics: EngineMetrics = {
   deadLettered: ignore,
   deadLetterWriteFailed: ignore,
   abandoned: ignore,
+  invoking: ignore,
   invocation: ignore,
   inFlight: ignore,
   buffered: ignore,

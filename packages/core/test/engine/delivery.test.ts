@@ -46,6 +46,10 @@ describe("retries", () => {
     expect(h.metrics.filter(([m]) => m === "retried").map(([, , delay]) => delay)).toEqual([
       100, 200,
     ]);
+    // Each attempt is reported as it starts and as it ends, so a status view can count in flight.
+    expect(
+      h.metrics.filter(([m]) => m === "invoking" || m === "invocation").map(([m]) => m),
+    ).toEqual(["invoking", "invocation", "invoking", "invocation", "invoking", "invocation"]);
     expect(h.sink.entries).toHaveLength(0);
   });
 

@@ -1,0 +1,18 @@
+import type { Connector } from "@fgconnect/core";
+import type { Registry } from "prom-client";
+import type { StatusBoard } from "../status/board.js";
+
+/** What the admin routes read from the running daemon. */
+export interface AdminDeps {
+  registry: Registry;
+  connectors: () => readonly Connector[];
+  ready: () => boolean;
+  /** The dead-letter sink: not ready while it cannot be written. */
+  deadLetter?: () => { ok: boolean; reason?: string };
+  /** More fields for /readyz's body. */
+  details?: () => Record<string, unknown>;
+  /** `admin.token`: the bearer token that requests changing state must carry. A secret. */
+  token?: string;
+  /** What the status page and `/api/status` show; without it they answer 404. */
+  status?: StatusBoard;
+}
