@@ -14,6 +14,7 @@ import type { Config } from "./config/schema.js";
 import { createConnector } from "./connectors.js";
 import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
+import { deadLetterService } from "./dlq/service.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { invocationLogger, invocationLogLevel, observedInvoker } from "./invocation-log.js";
 import { createMetrics, fanOut } from "./metrics.js";
@@ -127,6 +128,11 @@ export async function startDaemon(
         details: coordinator && (() => coordinationStatus(coordinator!)),
         token: config.admin.token,
         status: board,
+        deadLetters: deadLetterService(config, {
+          configDir: options.configDir,
+          logger: logger.child({ component: "dlq" }),
+          invoker: client,
+        }),
       });
       admin = server;
       closers.push(() => server.close());
