@@ -99,7 +99,8 @@ describe("the status page's dead letters", () => {
     await row.getByRole("button", { name: "Inspect" }).click();
     await page.locator("#dlq-detail:not([hidden])").waitFor();
     const shown = JSON.parse((await page.locator("#dlq-detail").textContent())!);
-    expect(shown).toMatchObject({ id: dead.id, route: "ticks", reason: "function error" });
+    expect(shown).toMatchObject({ id: dead.id, route: "ticks", reason: "retries exhausted" });
+    expect(shown.error.message).toContain("refusing the tick of");
 
     // Without the token: refused, and the function never got that tick.
     await row.getByRole("button", { name: "Replay" }).click();
