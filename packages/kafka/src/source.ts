@@ -25,8 +25,11 @@ import type {
   ConnectorLag,
   RecordOutcome,
 } from "@fgconnect/core";
+import { consumerLag, LAG_CACHE_MS, reusedFor, startOffsetsAt } from "./admin-queries.js";
+import { BrokerStatus } from "./broker-status.js";
 import { createKafkajsClient } from "./client/kafkajs.js";
 import {
+  type Admin,
   type BatchControl,
   coordinatorGone,
   type FetchedBatch,
@@ -35,7 +38,7 @@ import {
   type KafkaClient,
   type TopicPartitionOffset,
 } from "./client/types.js";
-import { PartitionCommits } from "./commits.js";
+import { CommitScheduler } from "./commit-scheduler.js";
 import { DeadLetterTopic } from "./dead-letter.js";
 import { kafkaFormats } from "./formats.js";
 import {
@@ -45,21 +48,15 @@ import {
   type ResolvedKafkaOptions,
   subscriptions,
 } from "./options.js";
+import { PartitionPauses } from "./partition-pauses.js";
+import { Partitions, type Tracked } from "./partitions.js";
 import { type KafkaRecord, toRecord } from "./record.js";
+import { wakeOrTimeout } from "./wake.js";
 
 export type ClientFactory = (
   connection: KafkaConnection,
   logger: ConnectorContext["logger"],
 ) => KafkaClient;
-
-interface Tracked {
-  topic: string;
-  partition: number;
-  commits: PartitionCommits;
-}
-
-const LAG_CACHE_MS = 2_000;
-const MIN_COMMIT_RETRY_MS = 200;
 
 export class KafkaConnector implements Connector<KafkaRecord> {
   readonly type = "kafka";
@@ -70,31 +67,25 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private ctx?: ConnectorContext<KafkaRecord>;
   private client?: KafkaClient;
   private consumer?: GroupConsumer;
-  /** Partitions assigned now, by "topic/partition". */
-  private readonly active = new Map<string, Tracked>();
-  /** Partitions given up whose records may still be in flight: committed as they settle. */
-  private readonly retiring = new Set<Tracked>();
+  private readonly partitions = new Partitions();
+  private readonly commits: CommitScheduler;
+  private readonly brokers: BrokerStatus;
   private readonly topics = new Set<string>();
   /** For a timestamp start: the first offset to deliver on partitions the group never committed. */
   private startOffsets = new Map<string, number>();
   private paused = false;
+  private readonly partitionPauses = new PartitionPauses();
   private stopped = false;
-  private joined = false;
-  private lastAlive = 0;
-  private lastError?: string;
-  /** Since when and why the brokers cannot be reached, while they cannot. */
-  private outage?: { since: number; reason: string };
-  /** A commit failed other than by a group error: later failures of the streak log at debug. */
-  private commitFailing = false;
   /** The group error that asks this member to rejoin: batches are handed back until it has. */
   private rejoining?: unknown;
   /** Group joins so far: a commit refused for an older generation asks for no rejoin. */
   private generation = 0;
-  private commitTimer?: NodeJS.Timeout;
-  private committing?: Promise<void>;
   private readonly drainWaiters: (() => void)[] = [];
   private readonly resumeWaiters: (() => void)[] = [];
-  private lagCache?: { at: number; value: Promise<ConnectorLag> };
+  /** Records waiting per partition of the subscribed topics: high watermark − the group's commit. */
+  readonly lag: () => Promise<ConnectorLag> = reusedFor(LAG_CACHE_MS, () =>
+    this.withAdmin((admin) => consumerLag(admin, this.options.groupId, [...this.topics])),
+  );
 
   constructor(
     readonly name: string,
@@ -104,6 +95,13 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     this.formats = kafkaFormats(options.event);
     if (options.deadLetter) this.deadLetter = new DeadLetterTopic(options.deadLetter.topic);
     for (const t of options.topics) if (!isRegexEntry(t)) this.topics.add(t);
+    this.brokers = new BrokerStatus(name, options.brokers, () => this.ctx?.logger);
+    this.commits = new CommitScheduler(this.partitions, options.commitIntervalMs, {
+      commit: (offsets) => this.consumer?.commit(offsets),
+      generation: () => this.generation,
+      failed: (error, offsets, generation, failing) =>
+        this.commitFailed(error, offsets, generation, failing),
+    });
   }
 
   async start(ctx: ConnectorContext<KafkaRecord>): Promise<void> {
@@ -138,8 +136,9 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     const o = this.options;
     const client = this.client!;
     if (typeof o.startFrom !== "string" || !["earliest", "latest"].includes(o.startFrom)) {
-      await this.resolveStartOffsets(
-        typeof o.startFrom === "number" ? o.startFrom : Date.parse(o.startFrom),
+      const timestamp = typeof o.startFrom === "number" ? o.startFrom : Date.parse(o.startFrom);
+      this.startOffsets = await this.withAdmin((admin) =>
+        startOffsetsAt(admin, o.groupId, subscriptions(o.topics), timestamp),
       );
     }
     this.consumer = client.consumer(
@@ -161,22 +160,20 @@ export class KafkaConnector implements Connector<KafkaRecord> {
             { connector: this.name },
             "consumer group rebalancing; committing delivered offsets",
           );
-          void this.flushCommits();
+          void this.commits.flush();
         },
-        alive: () => {
-          this.lastAlive = Date.now();
-          this.brokerBack();
-        },
-        unreachable: (reason) => this.brokerLost(reason),
+        alive: () => this.brokers.alive(),
+        unreachable: (reason) => this.brokers.lost(reason, this.stopped),
         crashed: (error, restarting) => {
-          this.lastError = error.message;
+          this.brokers.lastError = error.message;
           // During an outage a crash is kafkajs giving up on a connection: already reported.
-          ctx.logger[this.outage ? "debug" : "warn"](
+          ctx.logger[this.brokers.outage ? "debug" : "warn"](
             { connector: this.name, reason: error.message, restarting },
             `Kafka consumer failed (${error.message}): ${restarting ? "restarting it" : "stopped"}`,
           );
           // Its partitions may move while it reconnects: what is in flight is committed as it settles.
-          this.retireAll();
+          this.partitions.retireAll();
+          this.brokers.joined = false;
         },
       },
     );
@@ -198,12 +195,25 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     for (const wake of this.resumeWaiters.splice(0)) wake();
   }
 
+  /**
+   * One partition holds more than its share of the buffer: its batch handler is held (as for
+   * pause()) while the batches of the other partitions, handled concurrently, go on; so a big
+   * fetch of one partition cannot keep the others waiting.
+   */
+  pauseKey(key: string): void {
+    this.partitionPauses.pause(key);
+  }
+
+  resumeKey(key: string): void {
+    if (this.partitionPauses.resume(key)) for (const wake of this.resumeWaiters.splice(0)) wake();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wake of this.resumeWaiters.splice(0)) wake();
-    clearTimeout(this.commitTimer);
+    this.commits.stop();
     // Every outcome is in: commit them while the consumer is still a group member.
-    await this.flushCommits();
+    await this.commits.flush();
     await this.consumer
       ?.stop()
       .catch((err: unknown) =>
@@ -212,7 +222,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
           "Kafka consumer stop failed",
         ),
       );
-    this.joined = false;
+    this.brokers.joined = false;
     // Every dead letter is written by now (outcomes come after the write).
     await this.deadLetter
       ?.close()
@@ -226,153 +236,28 @@ export class KafkaConnector implements Connector<KafkaRecord> {
 
   health(): ConnectorHealth {
     const window = 3 * this.options.heartbeatIntervalMs + this.options.fetch.maxWaitMs + 5_000;
-    const brokers = this.options.brokers.join(",");
-    if (!this.joined)
-      return { connected: false, detail: `not in group ${this.options.groupId} (${brokers})` };
-    if (Date.now() - this.lastAlive > window) {
-      return {
-        connected: false,
-        detail: `no answer from ${brokers} for ${Date.now() - this.lastAlive} ms${this.lastError ? `: ${this.lastError}` : ""}`,
-      };
-    }
-    return {
-      connected: true,
-      detail: `${this.active.size} partition(s) of group ${this.options.groupId} on ${brokers}`,
-    };
+    return this.brokers.health(this.options.groupId, this.partitions.size, window);
   }
 
-  /** Records waiting per partition of the subscribed topics: high watermark − the group's commit. */
-  lag(): Promise<ConnectorLag> {
-    const now = Date.now();
-    if (!this.lagCache || now - this.lagCache.at > LAG_CACHE_MS) {
-      const value = this.computeLag();
-      this.lagCache = { at: now, value };
-      value.catch(() => {
-        if (this.lagCache?.value === value) this.lagCache = undefined;
-      });
-    }
-    return this.lagCache.value;
-  }
-
-  private async computeLag(): Promise<ConnectorLag> {
+  private async withAdmin<T>(query: (admin: Admin) => Promise<T>): Promise<T> {
     const admin = this.client!.admin();
     try {
-      const topics = [...this.topics];
-      const committed = new Map(
-        (await admin.committed(this.options.groupId, topics)).map((c) => [
-          `${c.topic}/${c.partition}`,
-          Number(c.offset),
-        ]),
-      );
-      const detail: Record<string, number> = {};
-      let total = 0;
-      for (const topic of topics) {
-        for (const p of await admin.topicOffsets(topic)) {
-          const key = `${topic}/${p.partition}`;
-          const from = committed.get(key);
-          const lag = Math.max(
-            0,
-            Number(p.high) - (from !== undefined && from >= 0 ? from : Number(p.low)),
-          );
-          detail[key] = lag;
-          total += lag;
-        }
-      }
-      return { total, detail };
+      return await query(admin);
     } finally {
       await admin.stop().catch(() => {});
     }
-  }
-
-  private async resolveStartOffsets(timestamp: number): Promise<void> {
-    const admin = this.client!.admin();
-    try {
-      const patterns = subscriptions(this.options.topics);
-      const existing = await admin.listTopics();
-      const topics = existing.filter((t) =>
-        patterns.some((p) => (typeof p === "string" ? p === t : p.test(t))),
-      );
-      const committed = new Set(
-        (await admin.committed(this.options.groupId, topics))
-          .filter((c) => Number(c.offset) >= 0)
-          .map((c) => `${c.topic}/${c.partition}`),
-      );
-      for (const topic of topics) {
-        for (const p of await admin.offsetsAt(topic, timestamp)) {
-          const key = `${topic}/${p.partition}`;
-          if (!committed.has(key)) this.startOffsets.set(key, Number(p.offset));
-        }
-      }
-    } finally {
-      await admin.stop().catch(() => {});
-    }
-  }
-
-  /** One warn line per outage, with the reason; kafkajs reconnects by itself. */
-  private brokerLost(reason: string): void {
-    this.lastError = reason;
-    if (this.outage || this.stopped) return;
-    this.outage = { since: Date.now(), reason };
-    this.ctx?.logger.warn(
-      { connector: this.name, brokers: this.options.brokers, reason },
-      `Kafka broker unreachable (${reason}): reconnecting`,
-    );
-  }
-
-  private brokerBack(): void {
-    if (!this.outage) return;
-    const downMs = Date.now() - this.outage.since;
-    this.outage = undefined;
-    this.ctx?.logger.info(
-      { connector: this.name, brokers: this.options.brokers, downMs },
-      "Kafka broker reachable again: consuming",
-    );
   }
 
   private onJoined(assignment: Record<string, number[]>): void {
-    const now = new Set<string>();
-    for (const [topic, partitions] of Object.entries(assignment)) {
-      this.topics.add(topic);
-      for (const p of partitions) now.add(`${topic}/${p}`);
-    }
-    for (const [key, tracked] of this.active) {
-      if (now.has(key)) continue;
-      this.active.delete(key);
-      this.retiring.add(tracked);
-    }
-    // Partitions given up (a consumer restart) and assigned again: reclaim their trackers now,
-    // before a commit flush could forget them.
-    for (const [topic, partitions] of Object.entries(assignment)) {
-      for (const p of partitions) {
-        const key = `${topic}/${p}`;
-        if (this.active.has(key)) continue;
-        const tracked = this.reclaim(topic, p);
-        if (tracked) this.active.set(key, tracked);
-      }
-    }
-    // The others moved to another member: forget them once settled and committed.
-    for (const tracked of this.retiring)
-      if (tracked.commits.inFlight === 0 && tracked.commits.committable() === undefined)
-        this.retiring.delete(tracked);
-    this.joined = true;
+    for (const topic of Object.keys(assignment)) this.topics.add(topic);
+    const partitions = this.partitions.assign(assignment);
+    this.brokers.joined = true;
     this.generation++;
     this.rejoining = undefined;
-    this.lastAlive = Date.now();
-    this.brokerBack();
-    this.ctx?.logger.info(
-      { connector: this.name, partitions: [...now] },
-      "joined the consumer group",
-    );
+    this.brokers.alive();
+    this.ctx?.logger.info({ connector: this.name, partitions }, "joined the consumer group");
     // What was delivered while the member was out goes now, not at the next interval.
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
-    void this.flushCommits();
-  }
-
-  private retireAll(): void {
-    for (const tracked of this.active.values()) this.retiring.add(tracked);
-    this.active.clear();
-    this.joined = false;
+    void this.commits.now();
   }
 
   private async onBatch(batch: FetchedBatch, control: BatchControl): Promise<void> {
@@ -409,20 +294,12 @@ export class KafkaConnector implements Connector<KafkaRecord> {
 
   private async consume(batch: FetchedBatch, control: BatchControl): Promise<void> {
     const key = `${batch.topic}/${batch.partition}`;
-    let tracked = this.active.get(key);
-    if (!tracked) {
-      tracked = this.reclaim(batch.topic, batch.partition) ?? {
-        topic: batch.topic,
-        partition: batch.partition,
-        commits: new PartitionCommits(),
-      };
-      this.active.set(key, tracked);
-    }
+    const tracked = this.partitions.trackerFor(batch.topic, batch.partition);
     const { commits } = tracked;
     const startAt = this.startOffsets.get(key);
     for (const message of batch.messages) {
       // A fetch may hold thousands of records: the engine's pause takes effect mid-batch.
-      if (this.paused) await this.hold(control);
+      if (this.held(batch)) await this.hold(control, batch);
       if (this.rejoining) return this.handBack(control);
       if (!control.isRunning() || control.isStale() || this.stopped) return;
       const offset = Number(message.offset);
@@ -448,67 +325,57 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     commits.readUpTo(Number(batch.lastOffset));
     control.resolveOffset(batch.lastOffset);
     await control.heartbeat();
-    await this.hold(control);
+    await this.hold(control, batch);
   }
 
   /**
-   * Backpressure: waits, heartbeating, while the engine has sources paused (see pause()). A
-   * rebalance ends the wait with the heartbeat's error; a stop or a stale batch ends it quietly.
+   * Backpressure: waits, heartbeating, while the engine has sources or this partition paused
+   * (see pause(), pauseKey()). A rebalance ends the wait with the heartbeat's error; a stop or a stale batch ends it quietly.
    */
-  private async hold(control: BatchControl): Promise<void> {
-    while (this.paused && !this.stopped && control.isRunning() && !control.isStale()) {
+  private async hold(control: BatchControl, batch: FetchedBatch): Promise<void> {
+    while (this.held(batch) && !this.stopped && control.isRunning() && !control.isStale()) {
       await wakeOrTimeout(this.resumeWaiters, this.options.heartbeatIntervalMs);
       if (this.rejoining) return this.handBack(control);
       await control.heartbeat();
     }
   }
 
-  /**
-   * A partition this member gave up (consumer restart after a broker outage, rebalance) came
-   * back: keep its tracker, so that records it already pushed are skipped rather than delivered
-   * again from the older commit kafkajs resumes at, and its commits stay contiguous.
-   */
-  private reclaim(topic: string, partition: number): Tracked | undefined {
-    for (const tracked of this.retiring) {
-      if (tracked.topic !== topic || tracked.partition !== partition) continue;
-      this.retiring.delete(tracked);
-      return tracked;
-    }
-    return undefined;
+  /** Paused as a whole, or this batch's partition over its share of the buffer. */
+  private held(batch: FetchedBatch): boolean {
+    return this.paused || this.partitionPauses.has(batch.topic, batch.partition);
   }
 
   private settled(tracked: Tracked, offset: number, outcome: RecordOutcome): void {
     if (outcome === "abandoned") tracked.commits.abandon(offset);
     else tracked.commits.settle(offset);
-    if (this.drainWaiters.length > 0 && this.inFlight() === 0)
+    if (this.drainWaiters.length > 0 && this.partitions.inFlight() === 0)
       for (const wake of this.drainWaiters.splice(0)) wake();
-    this.scheduleCommit();
-  }
-
-  private inFlight(): number {
-    let n = 0;
-    for (const t of this.active.values()) n += t.commits.inFlight;
-    for (const t of this.retiring) n += t.commits.inFlight;
-    return n;
+    this.commits.schedule();
   }
 
   /** The group rebalances: let in-flight records finish (bounded), commit, then rejoin. */
   private async beforeRejoin(): Promise<void> {
     const limit = Math.min(this.options.revokeDrainMs, this.options.sessionTimeoutMs / 2);
-    const pending = this.inFlight();
+    const pending = this.partitions.inFlight();
     this.ctx?.logger.info(
       { connector: this.name, inFlight: pending, waitMs: limit },
       "rebalance: finishing in-flight records before rejoining",
     );
     if (pending > 0 && limit > 0) await wakeOrTimeout(this.drainWaiters, limit);
-    await this.flushCommits();
+    await this.commits.flush();
   }
 
-  private commitFailed(error: unknown, generation: number, offsets: TopicPartitionOffset[]): void {
+  /** Whether a failed commit is retried: a group error is settled by rejoining instead. */
+  private commitFailed(
+    error: unknown,
+    offsets: TopicPartitionOffset[],
+    generation: number,
+    failing: boolean,
+  ): boolean {
     const reason = reasonOf(error);
     if (groupErrorAction(error) && !this.stopped) {
       // Sent for the generation before the last join: the join's own commit follows.
-      if (generation !== this.generation) return;
+      if (generation !== this.generation) return false;
       // The group no longer takes this member's commits: rejoin now; the join commits.
       if (!this.rejoining)
         this.ctx?.logger.info(
@@ -516,74 +383,17 @@ export class KafkaConnector implements Connector<KafkaRecord> {
           `offset commit refused by the group (${reason}): rejoining, then committing`,
         );
       this.rejoining ??= error;
-      return;
+      return false;
     }
-    this.ctx?.logger[this.outage || this.commitFailing || this.stopped ? "debug" : "warn"](
+    this.ctx?.logger[this.brokers.outage || failing || this.stopped ? "debug" : "warn"](
       { connector: this.name, reason, offsets },
       `offset commit failed (${reason}): retrying; the records stay uncommitted, never lost`,
     );
-    this.commitFailing = true;
-    if (!this.stopped)
-      setTimeout(
-        () => this.scheduleCommit(),
-        Math.max(MIN_COMMIT_RETRY_MS, this.options.commitIntervalMs),
-      );
-  }
-
-  private scheduleCommit(): void {
-    if (this.commitTimer || this.stopped) return;
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = undefined;
-      void this.flushCommits();
-    }, this.options.commitIntervalMs);
-  }
-
-  /** Commits every partition's contiguous progress; one commit request at a time. */
-  private flushCommits(): Promise<void> {
-    if (this.committing) return this.committing.then(() => this.flushCommits());
-    const batch: { tracked: Tracked; offset: number }[] = [];
-    for (const tracked of [...this.active.values(), ...this.retiring]) {
-      const offset = tracked.commits.committable();
-      if (offset !== undefined) batch.push({ tracked, offset });
-    }
-    if (batch.length === 0 || !this.consumer) return Promise.resolve();
-    const offsets: TopicPartitionOffset[] = batch.map(({ tracked, offset }) => ({
-      topic: tracked.topic,
-      partition: tracked.partition,
-      offset: String(offset),
-    }));
-    const generation = this.generation;
-    this.committing = this.consumer
-      .commit(offsets)
-      .then(() => {
-        for (const { tracked, offset } of batch) tracked.commits.markCommitted(offset);
-        this.commitFailing = false;
-      })
-      .catch((error: unknown) => this.commitFailed(error, generation, offsets))
-      .finally(() => {
-        this.committing = undefined;
-      });
-    return this.committing;
+    return true;
   }
 }
 
 /** The message of an error, without kafkajs's class-name prefix. */
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Resolves when a waker in `waiters` is called, or after `ms` (its waker then leaves the list). */
-function wakeOrTimeout(waiters: (() => void)[], ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const wake = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      const at = waiters.indexOf(wake);
-      if (at >= 0) waiters.splice(at, 1);
-      resolve();
-    }, ms);
-    waiters.push(wake);
-  });
 }

@@ -106,6 +106,31 @@ async function started(
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
 describe("KafkaConnector", () => {
+  it("a partition over its share holds its batch handler until resumed; another partition's batch goes on meanwhile", async () => {
+    let connector!: KafkaConnector;
+    const { state, pushed, ...rest } = await started({ ordering: "key" }, (record) => {
+      // The engine finds partition 0's third record over its share.
+      if (record.attributes.partition === 0 && record.attributes.offset === "2")
+        connector.pauseKey(record.orderingKey!);
+      return Promise.resolve("delivered");
+    });
+    connector = rest.connector;
+    state.events!.joined({ t: [0, 1] });
+    const first = state.onBatch!(batch(0, 9), control);
+    await settle();
+    expect(pushed).toEqual(["0", "1", "2"]);
+    await state.onBatch!({ ...batch(0, 4), partition: 1 }, control);
+    expect(pushed).toHaveLength(8);
+    // Another key of the same partition going back under its share does not resume it.
+    connector.resumeKey("t/0@5");
+    await settle();
+    expect(pushed).toHaveLength(8);
+    connector.resumeKey("t/0");
+    await first;
+    expect(pushed).toHaveLength(15);
+    await connector.stop();
+  });
+
   it("after a consumer restart, skips what it already delivered and never commits backwards", async () => {
     const { state, connector, pushed } = await started();
     state.events!.joined({ t: [0] });

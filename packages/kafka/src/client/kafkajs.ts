@@ -41,6 +41,9 @@ function saslConfig(sasl: KafkaConnection["sasl"]): SASLOptions | undefined {
   } as SASLOptions;
 }
 
+/** Workers kafkajs runs batch handlers on; more than any member is likely to be assigned. */
+const PARTITIONS_HANDLED_AT_ONCE = 64;
+
 // Loaded on first use: a daemon without a Kafka connector never holds kafkajs in memory.
 let loaded: typeof Kafkajs | undefined;
 const kafkajs = (): typeof Kafkajs => {
@@ -147,6 +150,9 @@ function groupConsumer(
   return {
     async start(onBatch) {
       runConfig = {
+        // Batches of different partitions are handled side by side: one partition held for
+        // backpressure (the source's pauseKey) must not hold up the others of the fetch.
+        partitionsConsumedConcurrently: PARTITIONS_HANDLED_AT_ONCE,
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
