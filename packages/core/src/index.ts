@@ -30,6 +30,7 @@ export {
   parseConnectorOptions,
 } from "./connector-definition.js";
 export { renderOptionsDoc } from "./connector-docs.js";
+export * from "./coordination/index.js";
 export {
   type ConnectorDeadLetters,
   type DeadLetterEntry,
@@ -43,6 +44,5 @@ export {
   reviveRecord,
   type StoredDeadLetter,
 } from "./dead-letters.js";
-export * from "./coordination/index.js";
 export * from "./engine/index.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";

@@ -6,8 +6,8 @@
 import { FunctionError } from "../client/errors.js";
 import type { InvokeOptions, Invoker } from "../client/types.js";
 import type { SourceRecord } from "../connector.js";
-import { type Clock, sleep } from "./clock.js";
 import type { DeadLetterEntry, DeadLetterSink } from "../dead-letters.js";
+import { type Clock, sleep } from "./clock.js";
 import { toDeadLetterEntry } from "./dead-letter.js";
 import {
   BatchItemFailedError,

@@ -14,10 +14,10 @@ import type {
   RecordOutcome,
   SourceRecord,
 } from "../connector.js";
+import type { DeadLetterSink } from "../dead-letters.js";
 import { Backpressure } from "./backpressure.js";
 import { Batcher } from "./batcher.js";
 import { type Clock, systemClock } from "./clock.js";
-import type { DeadLetterSink } from "../dead-letters.js";
 import { createDeadLetterSink } from "./dead-letter.js";
 import { type DeliveryDeps, deliverBatch, deliveryTarget } from "./delivery.js";
 import { Dispatcher } from "./dispatcher.js";

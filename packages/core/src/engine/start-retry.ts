@@ -7,8 +7,8 @@ import type {
   FormatInfo,
   SourceRecord,
 } from "../connector.js";
-import { type Clock, systemClock } from "./clock.js";
 import type { DeadLetterEntry, DeadLetterSink } from "../dead-letters.js";
+import { type Clock, systemClock } from "./clock.js";
 import { type Logger, silentLogger } from "./logger.js";
 
 export interface StartRetryOptions {
@@ -69,7 +69,8 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
     // Routes bind these once; they forward to whichever instance is running.
     if (this.#current.deadLetter) {
       this.deadLetter = {
-        write: (entry: DeadLetterEntry, record: R) => this.#current.deadLetter!.write(entry, record),
+        write: (entry: DeadLetterEntry, record: R) =>
+          this.#current.deadLetter!.write(entry, record),
       };
     }
     if (!this.#current.onResult) this.onResult = undefined;

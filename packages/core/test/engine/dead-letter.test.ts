@@ -155,7 +155,8 @@ describe("reading dead letters back", () => {
   it("marks replayed entries in the sidecar, only during a replay, and reads them as replayed after", async () => {
     const path = join(dir, "dlq.jsonl");
     const sink = createFileDeadLetterSink({ path });
-    for (const id of ["a", "b", "c"]) await sink.write(toDeadLetterEntry(record(id), base), record(id));
+    for (const id of ["a", "b", "c"])
+      await sink.write(toDeadLetterEntry(record(id), base), record(id));
     await sink.close();
     const reader = createFileDeadLetterReader({ path });
     const listed = await collect(reader);
@@ -174,6 +175,8 @@ describe("reading dead letters back", () => {
   });
 
   it("reads an absent file as empty", async () => {
-    expect(await collect(createFileDeadLetterReader({ path: join(dir, "none.jsonl") }))).toEqual([]);
+    expect(await collect(createFileDeadLetterReader({ path: join(dir, "none.jsonl") }))).toEqual(
+      [],
+    );
   });
 });
