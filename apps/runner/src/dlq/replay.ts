@@ -108,6 +108,9 @@ export async function replay(
       `the config has no route named ${missing.map((r) => `"${r}"`).join(", ")}, which dead letters name; replay them with a config that has it, or filter them out (--route)`,
     );
 
+  // Revived first: an entry that cannot be replayed fails the replay before anything is sent.
+  const records = candidates.map((stored) => revive(stored.entry));
+
   // One engine route (and source) per original route × function.
   const lanes = new Map<string, { source: ReplaySource; route: string }>();
   const engineRoutes: RouteInput[] = [];
@@ -180,7 +183,7 @@ export async function replay(
     const lane = lanes.get(
       JSON.stringify([stored.entry.route, options.to ?? stored.entry.target]),
     )!;
-    const record = revive(stored.entry);
+    const record = records[index]!;
     replayed.set(record, { stored, route: lane.route });
     const { outcome } = await lane.source.push(record);
     settled.push(

@@ -55,11 +55,23 @@ export function openStore(
   return reader;
 }
 
-/** Revives an entry's record as its connector type's own record, for that type's formats. */
+/**
+ * Revives an entry's record as its connector type's own record, for that type's formats. A type
+ * that declares no `deadLetters.revive` keeps more in its records than an entry holds (an HTTP
+ * request's headers, an AMQP message's properties): its dead letters are refused, not replayed
+ * wrong. Records of a connector no longer in the config are revived as plain records.
+ */
 export function reviverFor(config: Config): (entry: DeadLetterEntry) => SourceRecord {
   return (entry) => {
     const connector = config.connectors[entry.record.source] as { type: string } | undefined;
-    const revive = connector && registry.get(connector.type)?.deadLetters?.revive;
-    return revive ? revive(entry) : reviveRecord(entry);
+    if (!connector) return reviveRecord(entry);
+    const revive = registry.get(connector.type)?.deadLetters?.revive;
+    if (!revive)
+      throw new CommanderError(
+        EXIT_USAGE,
+        "fgconnect.dlqRevive",
+        `dead letter ${entry.id}: connector "${entry.record.source}" (${connector.type}) cannot replay its records (a dead letter does not hold all of one); filter them out (--route, --pattern)`,
+      );
+    return revive(entry);
   };
 }
