@@ -7,6 +7,9 @@
 //   fgc b100  the same with batch 100 / 5 ms
 // Then the peak RSS of this process while fgconnect (batch 100) drains a large queue.
 // Usage: node bench/rabbitmq.mjs [messages = 50000] [large = 200000]
+//        node bench/rabbitmq.mjs --drain [messages = 1000000]
+//   --drain: only the drain of a queue filled with that many messages first, with this process's
+//   RSS at every tenth of the way (the backlog stays in the broker; memory should not grow).
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -21,8 +24,9 @@ const amqplib = createRequire(new URL("package.json", pkg))("amqplib");
 const { createRabbitmqConnector } = await import(new URL("dist/index.js", pkg).href);
 
 const URL_ = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
-const total = Number(process.argv[2] ?? 50_000);
-const large = Number(process.argv[3] ?? 200_000);
+const drainOnly = process.argv[2] === "--drain";
+const total = drainOnly ? 0 : Number(process.argv[2] ?? 50_000);
+const large = Number(process.argv[3] ?? (drainOnly ? 1_000_000 : 200_000));
 const PREFETCH = 1000;
 const BODY = Buffer.alloc(256, "x");
 
@@ -31,7 +35,7 @@ const emu = await startEmulatorProcess();
 const queues = [];
 try {
   const rates = {};
-  for (const name of ["ceiling", "fgc b1", "fgc b100"]) {
+  for (const name of drainOnly ? [] : ["ceiling", "fgc b1", "fgc b100"]) {
     const queue = await fill(total);
     const started = performance.now();
     if (name === "ceiling") await ceiling(queue, total);
@@ -42,17 +46,28 @@ try {
       `${name.padEnd(9)}: ${fmt(rates[name])} msg/s (${fmt(total)} in ${seconds.toFixed(2)} s)`,
     );
   }
-  for (const name of ["fgc b1", "fgc b100"])
+  for (const name of drainOnly ? [] : ["fgc b1", "fgc b100"])
     console.log(`${name}: ${((100 * rates[name]) / rates.ceiling).toFixed(0)}% of the ceiling`);
 
+  const filling = performance.now();
   const queue = await fill(large);
+  if (drainOnly)
+    console.log(`filled ${fmt(large)} in ${((performance.now() - filling) / 1000).toFixed(0)} s`);
   const before = process.memoryUsage().rss;
   let peak = before;
   const probe = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 100);
   const started = performance.now();
-  await fgc(queue, large, 100);
+  let nextTenth = 1;
+  await fgc(queue, large, 100, (acknowledged) => {
+    if (!drainOnly || acknowledged < (large * nextTenth) / 10) return;
+    nextTenth = Math.floor((10 * acknowledged) / large) + 1;
+    const s = ((performance.now() - started) / 1000).toFixed(0);
+    console.log(
+      `  ${fmt(acknowledged)} acknowledged at ${s} s: RSS ${mb(process.memoryUsage().rss)} MB`,
+    );
+  });
   clearInterval(probe);
   const seconds = (performance.now() - started) / 1000;
   console.log(
@@ -97,7 +112,7 @@ async function ceiling(queue, n) {
   await model.close();
 }
 
-async function fgc(queue, n, batch) {
+async function fgc(queue, n, batch, progress = () => {}) {
   const client = createClient({ endpoint: emu.url, projectId: emu.projectId, region: emu.region });
   const connector = createRabbitmqConnector("bench", {
     url: URL_,
@@ -116,7 +131,10 @@ async function fgc(queue, n, batch) {
     limits: { maxInFlight: 32 },
   });
   await engine.start();
-  while (connector.stats.acknowledged < n) await new Promise((r) => setTimeout(r, 20));
+  while (connector.stats.acknowledged < n) {
+    await new Promise((r) => setTimeout(r, 20));
+    progress(connector.stats.acknowledged);
+  }
   await engine.stop({ deadlineMs: 5000 });
   await client.close();
   rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // Checks (and where it can, installs) what the integration tests' servers need: Java and
-// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl; and the
-// Chromium the status page's browser test drives (Debian's, never Playwright's download).
+// Maven for the Kafka broker and the S3-compatible server, Mosquitto and openssl, the
+// redis-server binary (a coordination test restarts a Redis of its own); and the Chromium the
+// status page's browser test drives (Debian's, never Playwright's download).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
@@ -9,18 +10,20 @@ const mosquitto = () =>
   has("mosquitto") || ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"].some(existsSync);
 
 const missing = [];
-if (!mosquitto() || !has("openssl")) {
+if (!mosquitto() || !has("openssl") || !has("redis-server")) {
   const root = process.getuid?.() === 0;
   if (root && has("apt-get")) {
-    console.log("installing mosquitto and openssl from the system's packages…");
+    console.log("installing mosquitto, openssl and redis-server from the system's packages…");
     execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    execFileSync("apt-get", ["install", "-y", "-qq", "mosquitto", "openssl"], {
+    execFileSync("apt-get", ["install", "-y", "-qq", "mosquitto", "openssl", "redis-server"], {
       stdio: "inherit",
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
   }
   if (!mosquitto()) missing.push("mosquitto (Debian/Ubuntu: apt-get install mosquitto)");
   if (!has("openssl")) missing.push("openssl");
+  if (!has("redis-server"))
+    missing.push("redis-server (Debian/Ubuntu: apt-get install redis-server)");
 }
 const CHROMIUM = "/usr/bin/chromium";
 if (!existsSync(CHROMIUM)) {

@@ -7,6 +7,7 @@ export default defineConfig({
       "./client",
       "./daemon",
       "./deploy",
+      "./docs",
       "./engine",
       "./packaging",
       "./kafka",

@@ -1,12 +1,12 @@
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { engines, type TestEngine } from "./engines.js";
+import { type RedisServer, startRedisServer } from "../harness/redis-server.js";
+import { engines, redisEngine, type TestEngine } from "./engines.js";
 import { Replicas, until } from "./replicas.js";
 
 const LEASE_MS = 2000;
-const RENEW_MS = LEASE_MS / 3;
-// The documented bound (leaseMs + one renewal period), plus room for a loaded machine.
-const TAKEOVER_BOUND_MS = LEASE_MS + RENEW_MS + 2500;
+// The documented bound (leaseMs), plus room for a loaded machine.
+const TAKEOVER_BOUND_MS = LEASE_MS + 3000;
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -125,19 +125,66 @@ describe.each(engines)("cron under $name coordination", ({ make }) => {
     await replicas.start(3, config(engine));
     await replicas.leader("ticks");
     await until(() => ticksSince(from).size >= 3, 20_000, "three ticks");
-    const cuts: number[] = [];
     for (let cut = 0; cut < 3; cut++) {
       const before = ticksSince(from).size;
-      cuts.push(await engine.cutConnections());
+      // On a loaded machine the replicas may still be reconnecting from the last cut: each cut
+      // waits until it has closed some of their connections.
+      await until(
+        async () => (await engine.cutConnections()) > 0,
+        20_000,
+        "replica connections to cut",
+      );
       await until(() => ticksSince(from).size >= before + 3, 20_000, "ticks after the cut");
     }
     await replicas.stopAll();
-    // Every cut closed connections of the replicas, and the holder stopped acting.
-    expect(cuts.every((n) => n > 0)).toBe(true);
+    // The holder stopped acting after a cut.
     const lost = replicas.all.flatMap((d) => d.lines.filter((l) => l.msg.startsWith("lease lost")));
     expect(lost.length).toBeGreaterThan(0);
     const counts = ticksSince(from);
     expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
     expect(gaps(counts, replicas)).toEqual([]);
+  });
+});
+
+describe("cron under Redis coordination, the Redis server restarted", () => {
+  let redis: RedisServer;
+  let engine: TestEngine;
+  let replicas: Replicas;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    engine = redisEngine(redis.url);
+  });
+  afterAll(async () => {
+    await replicas?.stopAll();
+    await engine?.cleanup();
+    await redis?.close();
+  });
+
+  it("while a replica holds the lease: the holder stops acting, fire-all fires what was missed, a tick comes twice only if it was in flight when its holder lost the lease", async () => {
+    replicas = new Replicas();
+    const from = emu.invocations.length;
+    await replicas.start(3, config(engine));
+    const holder = await replicas.leader("ticks");
+    await until(() => ticksSince(from).size >= 3, 20_000, "three ticks");
+    for (let restart = 0; restart < 2; restart++) {
+      const before = ticksSince(from).size;
+      await redis.restart(1500);
+      await until(() => ticksSince(from).size >= before + 4, 30_000, "ticks after the restart");
+    }
+    await replicas.stopAll();
+    // The holder counted the dropped connection as a lost lease.
+    expect(holder.lines.some((l) => l.msg.startsWith("lease lost"))).toBe(true);
+    const counts = ticksSince(from);
+    expect(gaps(counts, replicas)).toEqual([]);
+    // Down longer than the lease, Redis lets the lease expire: a tick the holder was still
+    // delivering when it lost the lease cannot be recorded with its token, and the next holder
+    // fires it again. Each such tick is one refused state write, and came before that loss.
+    const twice = [...counts].filter(([, n]) => n > 1).map(([t]) => t);
+    const lines = replicas.all.flatMap((d) => d.lines);
+    const unsaved = lines.filter((l) => l.msg.startsWith("cron state not saved"));
+    const losses = lines.filter((l) => l.msg.startsWith("lease lost")).map((l) => l.time as number);
+    expect(twice.length).toBeLessThanOrEqual(unsaved.length);
+    for (const t of twice) expect(losses.some((lost) => t <= lost)).toBe(true);
+    expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
   });
 });

@@ -22,12 +22,13 @@ export interface TestEngine {
 
 const tag = () => `t${process.pid}_${randomBytes(3).toString("hex")}`;
 
-export function redisEngine(): TestEngine {
+/** `url`: another Redis than the machine's (one a test restarts). */
+export function redisEngine(url = REDIS_URL): TestEngine {
   const prefix = `fgc-test:${tag()}:`;
-  const admin = new Redis(REDIS_URL, { lazyConnect: true });
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   return {
     name: "redis",
-    section: (leaseMs) => ({ type: "redis", url: REDIS_URL, keyPrefix: prefix, leaseMs }),
+    section: (leaseMs) => ({ type: "redis", url, keyPrefix: prefix, leaseMs }),
     async cutConnections() {
       const list = (await admin.call("CLIENT", "LIST")) as string;
       const ids = list

@@ -32,17 +32,19 @@ export function workDir(prefix = "fgconnect-daemon-"): string {
 
 /**
  * Writes `config` (YAML or JSON text) into `dir` and starts the daemon on it, cwd = `dir`.
- * `cli` runs another build of the daemon (e.g. the standalone bundle) instead of the repo's.
+ * `cli` runs another build of the daemon (e.g. the standalone bundle) instead of the repo's;
+ * `args` are more options of `run` (e.g. `--watch`).
  */
 export function startDaemon(
   dir: string,
   config: string,
   env: NodeJS.ProcessEnv = {},
   cli = CLI,
+  args: readonly string[] = [],
 ): DaemonProcess {
   const file = join(dir, "fgconnect.yaml");
   writeFileSync(file, config);
-  const child = spawn(process.execPath, [cli, "run", "-c", file], {
+  const child = spawn(process.execPath, [cli, "run", "-c", file, ...args], {
     cwd: dir,
     env: { PATH: process.env.PATH, FGCONNECT_LOG_LEVEL: "debug", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -114,8 +116,9 @@ export async function startRunningDaemon(
   dir: string,
   config: string,
   env?: NodeJS.ProcessEnv,
+  args?: readonly string[],
 ): Promise<DaemonProcess> {
-  const daemon = startDaemon(dir, config, env);
+  const daemon = startDaemon(dir, config, env, CLI, args);
   await Promise.race([
     daemon.waitFor((l) => l.msg === "fgconnect running"),
     daemon.exited.then((code) => {

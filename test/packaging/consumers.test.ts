@@ -27,7 +27,8 @@ const CHECKS: Record<string, string> = {
   "@fgconnect/kafka": "m.kafkaConnector.type === 'kafka'",
   "@fgconnect/mqtt": "m.mqttConnector.type === 'mqtt'",
   "@fgconnect/s3": "m.s3Connector.type === 's3'",
-  "@fgconnect/emulator": "typeof m.startEmulator === 'function'",
+  "@fgconnect/emulator":
+    "typeof m.startEmulator === 'function' && m.sampleEvent('kafka').event.trigger_type === 'KAFKA'",
   "@fgconnect/http": "m.httpConnector.type === 'http'",
   "@fgconnect/rabbitmq": "m.rabbitmqConnector.type === 'rabbitmq'",
   "@fgconnect/runner": "typeof m.startDaemon === 'function'",
@@ -129,5 +130,16 @@ describe("the packed packages outside the workspace", () => {
       expect(pkg.homepage, name).toMatch(/^https:\/\//);
       expect(pkg.keywords, name).toContain("functiongraph");
     }
+  });
+
+  it("ship the config's JSON Schema at its $id's path", () => {
+    const file = join(consumer, "node_modules/@fgconnect/runner/schema/fgconnect.schema.json");
+    const schema = JSON.parse(readFileSync(file, "utf8"));
+    const { version } = JSON.parse(
+      readFileSync(join(consumer, "node_modules/@fgconnect/runner/package.json"), "utf8"),
+    );
+    expect(schema.$id).toBe(
+      `https://unpkg.com/@fgconnect/runner@${version}/schema/fgconnect.schema.json`,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { registerDlq } from "./commands/dlq.js";
+import { registerInit } from "./commands/init.js";
 import { registerInvoke } from "./commands/invoke.js";
 import { registerRun } from "./commands/run.js";
 import { registerSchema } from "./commands/schema.js";
@@ -25,6 +26,7 @@ const pkg = JSON.parse(readFileSync(resolve(here, "../package.json"), "utf8")) a
 /** Every subcommand, each in its own file under commands/. */
 const COMMANDS: readonly RegisterCommand[] = [
   registerRun,
+  registerInit,
   registerValidate,
   registerSchema,
   registerInvoke,

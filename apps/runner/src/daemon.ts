@@ -9,14 +9,17 @@ import {
   withStartRetry,
 } from "@fgconnect/core";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { type AdminServer, startAdmin } from "./admin/server.js";
 import type { Config } from "./config/schema.js";
-import { createConnector } from "./connectors.js";
+import { appliesNothing, type ConfigDiff, diffConfig, inForce } from "./config-diff.js";
+import { type ConnectorConfig, createConnector } from "./connectors.js";
 import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
 import { deadLetterService } from "./dlq/service.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { invocationLogger, invocationLogLevel, observedInvoker } from "./invocation-log.js";
+import { createLogger } from "./logger.js";
 import { createMetrics, fanOut } from "./metrics.js";
 import { replicaId } from "./replica.js";
 import { StatusBoard } from "./status/board.js";
@@ -30,7 +33,26 @@ export interface Daemon {
   adminUrl?: string;
   /** The embedded emulator's URL, when the config has an `emulator` section. */
   emulatorUrl?: string;
+  /** The config in force: the last one applied, with what needs a restart as it was at start. */
+  readonly config: Config;
+  /** The metrics the admin server exports. */
+  metrics: Registry;
+  /**
+   * Applies a new (already validated) config in place: see config-diff.ts for what can change.
+   * Rejects, changing nothing, when the engine refuses the new routes.
+   */
+  reload(next: Config): Promise<AppliedReload>;
   stop(): Promise<StopResult>;
+}
+
+export interface AppliedReload {
+  diff: ConfigDiff;
+  /** Nothing to apply: the engine was not touched. */
+  unchanged: boolean;
+  /** Connectors whose start failed (named, with why). */
+  failed: { connector: string; error: unknown }[];
+  /** Records of stopped connectors handed back undelivered at the drain deadline. */
+  abandoned: number;
 }
 
 /**
@@ -41,9 +63,16 @@ export interface Daemon {
  */
 export async function startDaemon(
   config: Config,
-  options: { configDir: string; logger: Logger; signal?: AbortSignal },
+  options: {
+    configDir: string;
+    /** Default: the config's `log` settings, as `fgconnect run` logs. */
+    logger?: Logger;
+    signal?: AbortSignal;
+  },
 ): Promise<Daemon> {
-  const { logger, signal } = options;
+  const { signal } = options;
+  const logger =
+    options.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse())
@@ -75,20 +104,21 @@ export async function startDaemon(
         "coordination: cron and bucket polling act only under a lease",
       );
     }
-    const connectors: Connector[] = Object.entries(config.connectors).map(([name, c]) =>
+    const make = (name: string, c: ConnectorConfig): Connector =>
       coordinator && needsLease(c)
         ? leasedConnector(name, c, coordinator, connectorLog, services(name))
         : withStartRetry(() => createConnector(name, c, services(name)), {
             logger: connectorLog,
-          }),
-    );
+          });
+    const connectors = Object.entries(config.connectors).map(([name, c]) => make(name, c));
     const uncoordinated = Object.entries(config.connectors).filter(([, c]) => needsLease(c));
     if (!coordinator && uncoordinated.length > 0)
       logger.info(
         { connectors: uncoordinated.map(([name]) => name) },
         "no coordination section: cron and bucket polling are not coordinated; run one replica, or add `coordination`",
       );
-    const { registry, hooks } = createMetrics(() => connectors);
+    // Read at each scrape: a reload replaces connectors.
+    const { registry, hooks } = createMetrics(() => engine.connectors);
     if (coordinator) registerCoordinationMetrics(registry, coordinator);
     const board = new StatusBoard();
     const invocationLevel = invocationLogLevel(
@@ -109,7 +139,14 @@ export async function startDaemon(
       metrics: fanOut(hooks, board.stats.hooks),
       logger: logger.child({ component: "engine" }),
     });
-    board.start({ engine, connectors, coordinator });
+    board.start({
+      engine,
+      // Read at each tick: a reload replaces connectors.
+      get connectors() {
+        return engine.connectors;
+      },
+      coordinator,
+    });
     closers.push(async () => board.stop());
     if (invocationLevel !== "info" && config.log.summaryEverySeconds > 0) {
       const stopSummary = startSummary(board, logger, config.log.summaryEverySeconds);
@@ -122,7 +159,7 @@ export async function startDaemon(
         host: config.admin.host,
         port: config.admin.port,
         registry,
-        connectors: () => connectors,
+        connectors: () => engine.connectors,
         ready: () => engine.health().state === "running",
         deadLetter: () => engine.health().deadLetter,
         details: coordinator && (() => coordinationStatus(coordinator!)),
@@ -139,15 +176,38 @@ export async function startDaemon(
       logger.info({ url: server.url }, "admin server: status page at /, /healthz /readyz /metrics");
     }
 
+    let current = config;
+    const reload = async (next: Config): Promise<AppliedReload> => {
+      const diff = diffConfig(current, next);
+      if (appliesNothing(diff)) return { diff, unchanged: true, failed: [], abandoned: 0 };
+      const fresh = new Set([...diff.connectors.added, ...diff.connectors.changed]);
+      const running = new Map(engine.connectors.map((c) => [c.name, c]));
+      const result = await engine.reconfigure({
+        routes: next.routes,
+        // A connector that failed to start at an earlier reload is not running: made anew.
+        connectors: Object.entries(next.connectors).map(([name, c]) =>
+          fresh.has(name) || !running.has(name) ? make(name, c) : running.get(name)!,
+        ),
+        deadlineMs: next.shutdown.deadlineMs,
+      });
+      current = inForce(current, next, diff);
+      return { diff, unchanged: false, failed: result.failed, abandoned: result.abandoned };
+    };
+
     let stopping: Promise<StopResult> | undefined;
     const daemon = (): Daemon => ({
       engine,
       running: engine.health().state === "running",
       adminUrl: admin?.url,
       emulatorUrl: emulator?.url,
+      get config() {
+        return current;
+      },
+      metrics: registry,
+      reload,
       stop() {
         stopping ??= (async () => {
-          const result = await engine.stop({ deadlineMs: config.shutdown.deadlineMs });
+          const result = await engine.stop({ deadlineMs: current.shutdown.deadlineMs });
           await closeAll();
           return result;
         })();
@@ -169,7 +229,7 @@ export async function startDaemon(
     if (engine.health().state === "running")
       logger.info(
         {
-          connectors: connectors.map((c) => `${c.name} (${c.type})`),
+          connectors: engine.connectors.map((c) => `${c.name} (${c.type})`),
           routes: engine.routes.length,
         },
         "fgconnect running",

@@ -114,7 +114,7 @@ describe("fgconnect CLI", () => {
     expect(schema.required).toEqual(["connectors", "routes"]);
     expect(schema.additionalProperties).toBe(false);
     const route = schema.properties.routes.items;
-    expect(route.properties.mode.enum).toEqual(["sync", "async"]);
+    expect(route.properties.mode.anyOf[0].enum).toEqual(["sync", "async"]);
     expect(route.properties.delivery.properties.maxAttempts.default).toBe(10);
     const connector = JSON.stringify(schema.properties.connectors);
     expect(connector).toContain('"const":"cron"');

@@ -45,6 +45,10 @@ describe("a config with coordination", () => {
     expect(problems(config(`${cron}\n    stateFile: ./state.json`))).toMatch(
       /connectors\.src\.stateFile: with coordination the cron state is kept in the coordination store/,
     );
+    // Its default value, written out, is still a file on one machine.
+    expect(problems(config(`${cron}\n    stateFile: .fgconnect/cron-state.json`))).toMatch(
+      /fgconnect\.yaml:8 connectors\.src\.stateFile: with coordination the cron state is kept in the coordination store/,
+    );
     expect(problems(config(s3))).toMatch(
       /connectors\.src\.checkpoint\.store: with coordination a local checkpoint file is seen by one replica only/,
     );

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { FgconnectError } from "@fgconnect/core";
 import type { AuthOptions } from "./auth.js";
 import { DEFAULT_CLI_PORT } from "./constants.js";
 import { startEmulator } from "./emulator.js";
+import { sampleEvent, sampleEvents } from "./sample-events.js";
 
 const USAGE = `fgconnect-emulator: a local FunctionGraph invocation server
 
 Usage: fgconnect-emulator --functions DIR [options]
+       fgconnect-emulator event <kind>    print a sample trigger event (kinds: event list)
 
   --functions DIR     folder of functions (one per subfolder with index.js, or name.js/.cjs/.mjs)
   --port N            port (default ${DEFAULT_CLI_PORT}; 0 picks a free one)
@@ -26,15 +29,31 @@ Secrets in argv are visible to every user of the machine (ps); these variables t
   FGCONNECT_EMULATOR_AK      the access key (when no --ak is given)
   FGCONNECT_EMULATOR_SK      the secret key (when no --sk is given)
 
-Without tokens, keys or --no-auth any credentials are accepted, but some must be sent.`;
+Without tokens, keys or --no-auth any credentials are accepted, but some must be sent.
+The server also answers GET /sample-events (the kinds) and GET /sample-events/<kind>.`;
 
 /** Credentials from the environment, for when argv (visible in ps) should not carry them. */
 const ENV_TOKEN = "FGCONNECT_EMULATOR_TOKEN";
 const ENV_AK = "FGCONNECT_EMULATOR_AK";
 const ENV_SK = "FGCONNECT_EMULATOR_SK";
 
+/** `event <kind>`: the sample as JSON; `event list` (or no kind): the kinds, one a line. */
+function printEvent(kind: string | undefined): void {
+  if (kind === undefined || kind === "list") {
+    for (const s of sampleEvents()) console.log(`${s.kind.padEnd(10)} ${s.summary}`);
+    return;
+  }
+  const sample = sampleEvent(kind);
+  if (!sample) {
+    const kinds = sampleEvents().map((s) => s.kind);
+    throw new Error(`no sample event "${kind}"; the kinds are ${kinds.join(", ")}`);
+  }
+  console.log(JSON.stringify(sample.event, null, 2));
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       functions: { type: "string" },
       port: { type: "string" },
@@ -60,6 +79,9 @@ async function main(): Promise<void> {
     console.log(pkg.version);
     return;
   }
+  if (positionals[0] === "event" && positionals.length <= 2) return printEvent(positionals[1]);
+  if (positionals.length > 0)
+    throw new Error(`unknown command "${positionals.join(" ")}"; see --help`);
   if (!values.functions) throw new Error("--functions DIR is required");
   const port = values.port === undefined ? DEFAULT_CLI_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -113,6 +135,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`fgconnect-emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  const text =
+    err instanceof FgconnectError
+      ? `${err.message}\n  → ${err.hint}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  process.stderr.write(`fgconnect-emulator: ${text}\n`);
   process.exit(1);
 });

@@ -8,5 +8,6 @@ export type { FunctionContext, FunctionLogger } from "./context.js";
 export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator.js";
 export { type Fault, seededRandom } from "./fault.js";
 export type { FunctionConfig, FunctionDefinition, Handler } from "./function-config.js";
-export { loadFunctions } from "./loader.js";
+export { FunctionsFolderError, loadFunctions } from "./loader.js";
 export type { InvocationMode, InvocationRecord, LogSink } from "./records.js";
+export { type SampleEvent, sampleEvent, sampleEvents } from "./sample-events.js";

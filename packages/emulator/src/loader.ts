@@ -3,12 +3,28 @@ import { readdir, readFile } from "node:fs/promises";
 import { Module } from "node:module";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { FgconnectError } from "@fgconnect/core";
 import type { FunctionConfig, FunctionDefinition, Handler } from "./function-config.js";
 
 const EXTENSIONS = [".js", ".cjs", ".mjs"];
 const INDEX_FILES = EXTENSIONS.map((e) => `index${e}`);
 /** Per-function config inside a function's folder. */
 const FOLDER_CONFIG = "fgconnect.json";
+
+/** The functions folder cannot be read: it is missing, or not a folder. */
+export class FunctionsFolderError extends FgconnectError {
+  readonly code = "EMULATOR_FUNCTIONS_FOLDER";
+  readonly retryable = false;
+  constructor(
+    readonly dir: string,
+    reason: string,
+  ) {
+    super(
+      `functions folder ${dir}: ${reason}`,
+      "Create it with one subfolder (name/index.js) or file (name.js) per function, point functionsDir (--functions) elsewhere, or leave it out and register functions in code.",
+    );
+  }
+}
 
 /**
  * Loads every function of a folder: each subfolder with an `index.js|cjs|mjs` and each
@@ -17,7 +33,17 @@ const FOLDER_CONFIG = "fgconnect.json";
  */
 export async function loadFunctions(dir: string): Promise<Record<string, FunctionDefinition>> {
   const root = resolve(dir);
-  const entries = await readdir(root, { withFileTypes: true });
+  const entries = await readdir(root, { withFileTypes: true }).catch(
+    (err: NodeJS.ErrnoException) => {
+      const reason =
+        err.code === "ENOENT"
+          ? "no such folder"
+          : err.code === "ENOTDIR"
+            ? "not a folder"
+            : err.message;
+      throw new FunctionsFolderError(root, reason);
+    },
+  );
   // No prototype: a file named like an Object property is a function name like any other.
   const out: Record<string, FunctionDefinition> = Object.create(null);
   const names = new Set<string>();

@@ -17,6 +17,7 @@ import {
 } from "./records.js";
 import type { Registry, Target } from "./registry.js";
 import { matchRoute, ROUTE_METHOD, type Route } from "./route.js";
+import { sampleEvent, sampleEvents } from "./sample-events.js";
 import { type ResponseVersion, writeSyncResponse } from "./sync-response.js";
 
 export interface ServerDeps {
@@ -29,6 +30,33 @@ export interface ServerDeps {
 }
 
 const MEMORY = new Set<number>(INSTANCE_MEMORY_MB);
+const SAMPLES = "/sample-events";
+
+/** `GET /sample-events`: the kinds; `GET /sample-events/<kind>`: that sample trigger event. */
+function serveSample(rest: string, res: ServerResponse, requestId: string): void {
+  const kinds = sampleEvents().map(({ kind, connector, summary }) => ({
+    kind,
+    connector,
+    summary,
+  }));
+  if (rest === "" || rest === "/") {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ kinds }));
+    return;
+  }
+  const sample = rest.startsWith("/") ? sampleEvent(rest.slice(1)) : undefined;
+  if (!sample) {
+    const names = kinds.map((k) => k.kind).join(", ");
+    sendError(
+      res,
+      new ApiError(404, "FSS.0404", `no sample event here; kinds: ${names}`),
+      requestId,
+    );
+    return;
+  }
+  res.writeHead(200, { "Content-Type": "application/json" });
+  res.end(JSON.stringify(sample.event));
+}
 
 /** The HTTP request handler: routing, then the one pipeline every invocation goes through. */
 export function createRequestHandler(deps: ServerDeps) {
@@ -39,6 +67,10 @@ export function createRequestHandler(deps: ServerDeps) {
       if (req.method === "GET" && req.url === "/healthz") {
         res.writeHead(200, { "Content-Type": "application/json" });
         res.end('{"status":"ok"}');
+        return;
+      }
+      if (req.method === "GET" && req.url?.startsWith(SAMPLES)) {
+        serveSample(req.url.slice(SAMPLES.length), res, requestId);
         return;
       }
       req.resume();

@@ -90,6 +90,33 @@ describe("fgconnect-emulator CLI", () => {
     }
   }, 30_000);
 
+  it("prints sample trigger events, on the command line and over HTTP", async () => {
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, [join(pkg, "dist", "cli.js"), ...args]).toString();
+    const kinds = ["timer", "kafka", "obs", "rabbitmq", "apig", "mqtt"];
+    const list = cli("event", "list");
+    for (const kind of kinds) expect(list).toMatch(new RegExp(`^${kind} +\\S`, "m"));
+    const kafka = JSON.parse(cli("event", "kafka"));
+    expect(kafka).toMatchObject({ event_version: "v1.0", trigger_type: "KAFKA" });
+    expect(kafka.records[0].messages.length).toBeGreaterThan(0);
+    // A connector type names the event it sends.
+    expect(JSON.parse(cli("event", "s3")).Records[0].eventName).toBe("ObjectCreated:Put");
+    expect(() =>
+      execFileSync(process.execPath, [join(pkg, "dist", "cli.js"), "event", "nope"], {
+        stdio: "pipe",
+      }),
+    ).toThrow(/no sample event "nope"; the kinds are timer, kafka/);
+
+    const index = (await (await fetch(`${url}/sample-events`)).json()) as {
+      kinds: { kind: string }[];
+    };
+    expect(index.kinds.map((k) => k.kind)).toEqual(kinds);
+    const apig = await fetch(`${url}/sample-events/apig`);
+    expect(apig.status).toBe(200);
+    expect(await apig.json()).toEqual(JSON.parse(cli("event", "apig")));
+    expect((await fetch(`${url}/sample-events/nope`)).status).toBe(404);
+  }, 30_000);
+
   it("prints the package version for --version and -v", () => {
     const { version } = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
     for (const flag of ["--version", "-v"]) {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, loadFunctions } from "../src/index.js";
+import { type Emulator, FunctionsFolderError, loadFunctions } from "../src/index.js";
 import { post, start, syncPath } from "./helpers.js";
 
 let dir: string;
@@ -117,5 +117,18 @@ describe("functions loaded from a folder", () => {
     } finally {
       await rm(bad, { recursive: true, force: true });
     }
+  });
+
+  it("names a missing functions folder and what to do, not a raw ENOENT", async () => {
+    const missing = join(dir, "no-such-folder");
+    const err = await start({ functionsDir: missing }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FunctionsFolderError);
+    expect((err as FunctionsFolderError).message).toBe(
+      `functions folder ${missing}: no such folder`,
+    );
+    expect((err as FunctionsFolderError).hint).toContain("register functions in code");
+    await expect(start({ functionsDir: join(dir, "greet", "index.js") })).rejects.toThrow(
+      /: not a folder$/,
+    );
   });
 });

@@ -1,9 +1,13 @@
+import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Command, CommanderError, Option } from "commander";
 import type { Logger } from "pino";
 import { loadConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { watchConfig } from "../config-watch.js";
 import { startDaemon } from "../daemon.js";
 import { createLogger, type LogLevel } from "../logger.js";
+import { createReloader, type Reloader } from "../reload.js";
 import {
   type ConfigOptions,
   configPath,
@@ -56,7 +60,16 @@ function prettyFrom(option: LogFormat | undefined): boolean | undefined {
   return value === "pretty";
 }
 
-async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<number> {
+/** The config file as `validate` checks it, with the environment's overrides. */
+async function readConfig(file: string): Promise<Config> {
+  const config = await loadConfig(file);
+  config.admin.host = process.env.FGCONNECT_ADMIN_HOST || config.admin.host;
+  return config;
+}
+
+async function run(
+  options: ConfigOptions & { logFormat?: LogFormat; watch?: boolean },
+): Promise<number> {
   // Signals are taken before anything starts: a stop during a slow start is a clean stop too.
   const stop = new AbortController();
   let logger: Logger | undefined;
@@ -74,6 +87,16 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // SIGHUP reloads the config; taken from the start, since by default it would end the process.
+  let reloader: Reloader | undefined;
+  let hangupBeforeStart = false;
+  const reload = (trigger: string) => {
+    if (stop.signal.aborted) return;
+    if (reloader) void reloader.reload(trigger);
+    else hangupBeforeStart = true;
+  };
+  const onHangup = () => reload("SIGHUP");
+  process.on("SIGHUP", onHangup);
   const stopped = new Promise<void>((resolve) => {
     stop.signal.addEventListener("abort", () => resolve(), { once: true });
   });
@@ -82,8 +105,9 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
     const file = configPath(options);
     const pretty = prettyFrom(options.logFormat);
     const level = logLevelFromEnv();
-    const config = await loadConfig(file);
-    config.admin.host = process.env.FGCONNECT_ADMIN_HOST || config.admin.host;
+    // The bytes the config is read from: what --watch compares later changes with.
+    const loaded = options.watch ? await readFile(file).catch(() => undefined) : undefined;
+    const config = await readConfig(file);
     const log = createLogger({
       level: level ?? config.log.level,
       pretty: pretty ?? config.log.pretty,
@@ -100,11 +124,21 @@ async function run(options: ConfigOptions & { logFormat?: LogFormat }): Promise<
       logger: log,
       signal: stop.signal,
     });
+    reloader = createReloader({ daemon, read: () => readConfig(file), logger: log });
+    const watcher = options.watch
+      ? await watchConfig(file, () => reload("watch"), {
+          loaded,
+          onError: (err) => log.warn({ err: String(err) }, "watching the config file failed"),
+        })
+      : undefined;
+    if (watcher) log.info({ config: file }, "watching the config file: a change reloads it");
+    if (hangupBeforeStart) reload("SIGHUP");
     await stopped;
+    watcher?.close();
     log.info(
       {
         signal: stop.signal.reason,
-        deadlineMs: config.shutdown.deadlineMs,
+        deadlineMs: daemon.config.shutdown.deadlineMs,
         ...(daemon.running ? {} : { starting: true }),
       },
       "stopping: finishing in-flight deliveries",
@@ -127,6 +161,12 @@ export const registerRun: RegisterCommand = (program: Command, done) => {
         "--log-format <format>",
         "pretty (human-readable) or json lines; default $FGCONNECT_LOG_FORMAT, else the config's log.pretty, else pretty on a terminal",
       ).choices(LOG_FORMATS),
+    )
+    .addOption(
+      new Option(
+        "--watch",
+        "reload the config when its file changes (as SIGHUP does): routes and connectors change in place",
+      ),
     )
     .action(async (o) => {
       done(await run(o));

@@ -1,20 +1,14 @@
-import { z } from "zod";
-import { configSchema } from "../config/schema.js";
+import { configJsonSchema } from "../config/json-schema.js";
 import { EXIT_OK, type RegisterCommand } from "./shared.js";
-
-function schema(): number {
-  const json = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
-  process.stdout.write(
-    `${JSON.stringify({ title: "fgconnect configuration", ...json }, null, 2)}\n`,
-  );
-  return EXIT_OK;
-}
 
 export const registerSchema: RegisterCommand = (program, done) => {
   program
     .command("schema")
-    .description("print the config file's JSON Schema")
+    .description(
+      "print the config file's JSON Schema (shipped as schema/fgconnect.schema.json in this package)",
+    )
     .action(() => {
-      done(schema());
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      done(EXIT_OK);
     });
 };

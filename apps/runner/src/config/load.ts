@@ -57,7 +57,7 @@ export function parseConfig(
     checkFiles(raw, report);
     if (result.success) {
       checkFormats(result.data, report);
-      checkSharedState(result.data, report);
+      checkSharedState(result.data, raw, report);
     }
   }
   if (issues.length > 0) throw new ConfigError(file, byLine(issues));

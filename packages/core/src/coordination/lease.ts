@@ -1,6 +1,8 @@
 /**
  * One lease, kept by this replica: acquired when free, renewed every `renewEveryMs`, and given
- * up — locally, before it can have expired in the engine — when renewals fail. Times are read
+ * up — locally, before it can have expired in the engine — when renewals fail. The engine keeps
+ * the lease `ttlMs` (nine tenths of `leaseMs`) after its last renewal; a standby asks again as
+ * it expires, so it holds the lease and acts within `leaseMs` of the holder's death. Times are read
  * from a monotonic clock, and each renewal's deadline counts from the moment its request was
  * SENT: the engine extends the lease from the moment it handles the request, which is later, so
  * the local deadline always falls at least `marginMs` before the engine's expiry.
@@ -190,7 +192,7 @@ export class LeaseKeeper implements Lease {
     let result: Awaited<ReturnType<CoordinationDriver["tryAcquire"]>>;
     try {
       result = await this.withTimeout(
-        this.driver.tryAcquire(this.name, this.holder, this.t.leaseMs),
+        this.driver.tryAcquire(this.name, this.holder, this.t.ttlMs),
         this.t.renewEveryMs,
       );
     } catch (error) {
@@ -201,7 +203,7 @@ export class LeaseKeeper implements Lease {
     }
     this.failures = 0;
     if ("token" in result) {
-      const deadline = sentAt + this.t.leaseMs - this.t.marginMs;
+      const deadline = sentAt + this.t.ttlMs - this.t.marginMs;
       if (this.state !== "standby" || this.clock.now() >= deadline) {
         // Stopped meanwhile, or the answer came too late to act on: give it back.
         await this.driver.release(this.name, this.holder, result.token).catch(() => undefined);
@@ -248,7 +250,7 @@ export class LeaseKeeper implements Lease {
     let ok: boolean;
     try {
       ok = await this.withTimeout(
-        this.driver.renew(this.name, this.holder, term.token, this.t.leaseMs),
+        this.driver.renew(this.name, this.holder, term.token, this.t.ttlMs),
         Math.min(this.t.renewEveryMs, term.deadline - sentAt),
       );
     } catch (error) {
@@ -269,7 +271,7 @@ export class LeaseKeeper implements Lease {
       this.lose("the lease was taken over or expired in the coordination engine");
       return;
     }
-    term.deadline = sentAt + this.t.leaseMs - this.t.marginMs;
+    term.deadline = sentAt + this.t.ttlMs - this.t.marginMs;
     this.armDeadline(term);
     this.schedule(() => this.renew(), sentAt + this.t.renewEveryMs - this.clock.now());
   }

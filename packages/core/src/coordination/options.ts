@@ -7,7 +7,7 @@ const leaseMs = z
   .max(600_000)
   .default(10_000)
   .describe(
-    "How long a lease lives without renewal, ms. The holder renews every leaseMs/3 and stops acting at leaseMs*4/5 after its last successful renewal was sent; another replica takes over within leaseMs + leaseMs/3 of the holder's death.",
+    "Longest time from the lease holder's death to another replica acting, ms. The engine keeps a lease leaseMs*9/10 after its last renewal (the rest is the new holder's time to take it and start); the holder renews every 3/10 leaseMs and stops acting 18/25 leaseMs after its last successful renewal was sent.",
   );
 
 const redisSchema = z
@@ -60,7 +60,13 @@ export type ResolvedCoordinationOptions = z.output<typeof coordinationSchema>;
 
 /** The timings derived from `leaseMs` (documented in the README). */
 export interface LeaseTimings {
+  /** The bound on a takeover after the holder's death. */
   leaseMs: number;
+  /**
+   * How long the engine keeps a lease after its last renewal: leaseMs less a tenth, so a standby
+   * that takes the lease as it expires has acquired it and started acting within leaseMs.
+   */
+  ttlMs: number;
   /** How often the holder renews. */
   renewEveryMs: number;
   /** How often a failed renewal is retried before the holder gives up. */
@@ -70,11 +76,13 @@ export interface LeaseTimings {
 }
 
 export function leaseTimings(leaseMs: number): LeaseTimings {
+  const ttlMs = Math.round((leaseMs * 9) / 10);
   return {
     leaseMs,
-    renewEveryMs: Math.round(leaseMs / 3),
-    retryEveryMs: Math.max(50, Math.round(leaseMs / 10)),
-    marginMs: Math.round(leaseMs / 5),
+    ttlMs,
+    renewEveryMs: Math.round(ttlMs / 3),
+    retryEveryMs: Math.max(50, Math.round(ttlMs / 10)),
+    marginMs: Math.round(ttlMs / 5),
   };
 }
 

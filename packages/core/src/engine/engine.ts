@@ -6,7 +6,6 @@
 
 import { setMaxListeners } from "node:events";
 import { z } from "zod";
-import type { Invoker } from "../client/types.js";
 import type {
   Connector,
   ConnectorContext,
@@ -16,81 +15,35 @@ import type {
 } from "../connector.js";
 import type { DeadLetterSink } from "../dead-letters.js";
 import { Backpressure } from "./backpressure.js";
-import { Batcher } from "./batcher.js";
-import { type Clock, systemClock } from "./clock.js";
+import { systemClock } from "./clock.js";
 import { createDeadLetterSink } from "./dead-letter.js";
-import { type DeliveryDeps, deliverBatch, deliveryTarget } from "./delivery.js";
-import { Dispatcher } from "./dispatcher.js";
+import { type DeliveryDeps, deliverBatch } from "./delivery.js";
+import type {
+  Engine,
+  EngineOptions,
+  EngineState,
+  StopOptions,
+  StopResult,
+} from "./engine-types.js";
 import { KeyShares } from "./key-shares.js";
-import { type Logger, silentLogger } from "./logger.js";
-import { type EngineMetrics, withDefaultMetrics } from "./metrics.js";
+import { LiveRecords } from "./live-records.js";
+import { silentLogger } from "./logger.js";
+import { withDefaultMetrics } from "./metrics.js";
 import { PendingRecord } from "./pending.js";
-import { EngineConfigError, type ResolvedRoute, Router, resolveRoutes } from "./router.js";
-import {
-  DEFAULTS,
-  type DeadLetterConfigInput,
-  type LimitsInput,
-  limitsSchema,
-  type RouteInput,
-} from "./schema.js";
+import { type Reconfiguration, type ReconfigureResult, sourcesDiff } from "./reconfigure.js";
+import { Lanes, RouteTable } from "./route-table.js";
+import { EngineConfigError, type ResolvedRoute, resolveRoutes } from "./router.js";
+import { DEFAULTS, type DeadLetterConfigInput, limitsSchema } from "./schema.js";
 import { Semaphore } from "./semaphore.js";
 
-export interface EngineOptions {
-  invoker: Invoker;
-  /** Connectors of different record types mix: `Connector<KafkaRecord>` is a `Connector`. */
-  connectors: readonly Connector[];
-  routes: readonly RouteInput[];
-  /** A sink, or the config of one (the engine then owns it and closes it at stop). */
-  deadLetter: DeadLetterSink | DeadLetterConfigInput;
-  limits?: LimitsInput;
-  metrics?: Partial<EngineMetrics>;
-  logger?: Logger;
-  clock?: Clock;
-  /** Uniform in [0, 1), for retry jitter. */
-  random?: () => number;
-}
-
-export interface StopOptions {
-  /** How long to let buffered and in-flight records finish, in ms (default 20 000). */
-  deadlineMs?: number;
-}
-
-export interface StopResult {
-  /** Every record was delivered or dead-lettered before the deadline. */
-  drained: boolean;
-  /** Records given back undelivered (outcome `abandoned`). */
-  abandoned: number;
-}
-
-export type EngineState = "created" | "starting" | "running" | "stopping" | "stopped";
-
-export interface EngineHealth {
-  state: EngineState;
-  /** Sources are paused because the buffer is full. */
-  paused: boolean;
-  buffered: { records: number; bytes: number };
-  inFlight: number;
-  /**
-   * The dead-letter sink: not ok from a failed write until the next one succeeds (its records
-   * are not acknowledged meanwhile); `reason` says what failed.
-   */
-  deadLetter: { ok: boolean; reason?: string };
-  connectors: Record<string, ConnectorHealth>;
-}
-
-export interface Engine {
-  readonly routes: readonly ResolvedRoute[];
-  /** Starts every connector. Rejects (after stopping them all) if one fails to start. */
-  start(): Promise<void>;
-  /**
-   * Stops intake (connectors are paused; later pushes are `abandoned`), sends open batches,
-   * lets deliveries finish until the deadline, then aborts what is left and gives those
-   * records back as `abandoned` (never acknowledged). Finally calls each connector's `stop()`.
-   * Calling it again returns the same promise.
-   */
-  stop(options?: StopOptions): Promise<StopResult>;
-  health(): EngineHealth;
-}
+export type {
+  Engine,
+  EngineHealth,
+  EngineOptions,
+  EngineState,
+  StopOptions,
+  StopResult,
+} from "./engine-types.js";
 
 /**
  * Builds an engine; throws EngineConfigError when a route, a connector name or a limit cannot
@@ -108,13 +61,9 @@ export interface Engine {
  * ```
  */
 export function createEngine(options: EngineOptions): Engine {
-  const connectors: readonly Connector[] = options.connectors;
-  const seen = new Set<string>();
-  for (const c of connectors) {
-    if (seen.has(c.name)) throw new EngineConfigError(`two connectors are named "${c.name}"`);
-    seen.add(c.name);
-  }
-  const routes = resolveRoutes(options.routes, connectors);
+  checkNames(options.connectors);
+  let active: readonly Connector[] = options.connectors;
+  const routes = resolveRoutes(options.routes, active);
   const limitsParsed = limitsSchema.safeParse(options.limits ?? {});
   if (!limitsParsed.success) {
     throw new EngineConfigError(`limits are invalid:\n${z.prettifyError(limitsParsed.error)}`, {
@@ -128,16 +77,18 @@ export function createEngine(options: EngineOptions): Engine {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
 
-  const router = new Router(routes);
   const backpressure = new Backpressure(limits);
   const hardStop = new AbortController();
   // Every in-flight invocation listens on this one signal: far more than Node's default of 10.
   setMaxListeners(0, hardStop.signal);
-  const live = new Set<PendingRecord>();
-  const drainWaiters: (() => void)[] = [];
+  const live = new LiveRecords(clock);
+  /** Connectors a reconfigure is draining out, each with the table it keeps routing by. */
+  const retiring = new Map<Connector, RouteTable>();
+  const stopsUnderWay = new Map<Connector, Promise<void>>();
   let state: EngineState = "created";
   let sourcesPaused = false;
   let stopping: Promise<StopResult> | undefined;
+  let reconfiguring = false;
 
   const deps: DeliveryDeps = {
     invoker: options.invoker,
@@ -150,45 +101,22 @@ export function createEngine(options: EngineOptions): Engine {
     signal: hardStop.signal,
     deadLetterHealth: { ok: true },
   };
-  const batchers = new Map(
-    routes.map((route) => [
-      route.name,
-      new Batcher<PendingRecord>(route.batch, clock, (key, batch) =>
-        dispatchBatch(route, key, batch),
-      ),
-    ]),
-  );
-  for (const c of connectors) {
-    if (!routes.some((r) => r.from === c.name)) {
-      logger.warn(
-        { connector: c.name },
-        "no route takes this connector's records; all are unrouted",
-      );
-    }
-  }
-
   // One lane per route × function × key: a slow function does not hold back the others.
   const onTaskError = (error: unknown) =>
     logger.error({ err: String(error) }, "delivery task failed unexpectedly");
-  const targets = new Map(
-    routes.map((route) => [
-      route,
-      route.to.map((urn) => {
-        const target = deliveryTarget(route, urn, hardStop.signal);
-        return new Dispatcher<PendingRecord[]>(
-          (batch) => deliverBatch(deps, target, batch),
-          onTaskError,
-        );
-      }),
-    ]),
-  );
+  const lanes = new Lanes((job) => deliverBatch(deps, job.target, job.batch), onTaskError);
+  let table = new RouteTable(routes, clock, lanes, hardStop.signal);
+  warnUnrouted(active, table.routes);
 
-  function dispatchBatch(
-    route: ResolvedRoute,
-    key: string | undefined,
-    batch: PendingRecord[],
-  ): void {
-    for (const lanes of targets.get(route)!) lanes.dispatch(key, batch);
+  function warnUnrouted(connectors: readonly Connector[], routes: readonly ResolvedRoute[]): void {
+    for (const c of connectors) {
+      if (!routes.some((r) => r.from === c.name)) {
+        logger.warn(
+          { connector: c.name },
+          "no route takes this connector's records; all are unrouted",
+        );
+      }
+    }
   }
 
   function push(
@@ -202,7 +130,8 @@ export function createEngine(options: EngineOptions): Engine {
       return Promise.resolve("abandoned");
     }
     metrics.received(labels);
-    const matched = router.match(connector.name, record);
+    const routing = retiring.get(connector) ?? table;
+    const matched = routing.router.match(connector.name, record);
     if (matched.length === 0) {
       metrics.unrouted(labels);
       return Promise.resolve("delivered");
@@ -225,7 +154,7 @@ export function createEngine(options: EngineOptions): Engine {
     const transition = backpressure.add(bytes);
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (transition === "pause") pauseSources();
-    for (const route of matched) batchers.get(route.name)!.add(record.orderingKey, pending, bytes);
+    for (const route of matched) routing.add(route, record.orderingKey, pending, bytes);
     return promise;
   }
 
@@ -241,14 +170,13 @@ export function createEngine(options: EngineOptions): Engine {
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (outcome === "abandoned") metrics.abandoned(p.source, 1);
     if (transition === "resume" && (state === "running" || state === "starting")) resumeSources();
-    if (live.size === 0) for (const wake of drainWaiters.splice(0)) wake();
   }
 
   function pauseSources(): void {
     if (sourcesPaused) return;
     sourcesPaused = true;
     logger.info({ buffered: backpressure.records, bytes: backpressure.bytes }, "pausing sources");
-    for (const c of connectors) {
+    for (const c of active) {
       metrics.paused({ source: c.name });
       guard(() => c.pause(), c, "pause");
     }
@@ -258,7 +186,7 @@ export function createEngine(options: EngineOptions): Engine {
     if (!sourcesPaused) return;
     sourcesPaused = false;
     logger.info({ buffered: backpressure.records, bytes: backpressure.bytes }, "resuming sources");
-    for (const c of connectors) {
+    for (const c of active) {
       metrics.resumed({ source: c.name });
       guard(() => c.resume(), c, "resume");
     }
@@ -282,17 +210,6 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
-  function waitDrained(deadlineMs: number): Promise<boolean> {
-    if (live.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = clock.setTimeout(() => resolve(false), deadlineMs);
-      drainWaiters.push(() => {
-        clock.clearTimeout(timer);
-        resolve(true);
-      });
-    });
-  }
-
   async function stop(stopOptions?: StopOptions): Promise<StopResult> {
     const deadlineMs = stopOptions?.deadlineMs ?? DEFAULTS.stopDeadlineMs;
     if (state === "created") {
@@ -302,12 +219,13 @@ export function createEngine(options: EngineOptions): Engine {
     }
     state = "stopping";
     pauseSources();
-    for (const b of batchers.values()) b.flushAll();
-    const drained = await waitDrained(deadlineMs);
-    const leftovers = [...live];
+    const tables = [table, ...retiring.values()];
+    for (const t of tables) t.flushAll();
+    const drained = await live.drained(deadlineMs);
+    const leftovers = live.list();
     hardStop.abort();
-    for (const b of batchers.values()) b.clear();
-    for (const list of targets.values()) for (const lanes of list) lanes.clear();
+    for (const t of tables) t.clear();
+    lanes.clear();
     for (const p of leftovers) p.abandon();
     if (leftovers.length > 0) {
       logger.warn(
@@ -317,13 +235,8 @@ export function createEngine(options: EngineOptions): Engine {
     }
     // One turn of the microtask queue: connectors see every outcome before their stop().
     await Promise.resolve();
-    for (const c of connectors) {
-      try {
-        await c.stop();
-      } catch (error) {
-        logger.error({ connector: c.name, err: String(error) }, "connector stop() failed");
-      }
-    }
+    for (const c of [...active, ...retiring.keys()])
+      await (stopsUnderWay.get(c) ?? stopConnector(c));
     if (ownsSink)
       await sink
         .close?.()
@@ -334,23 +247,104 @@ export function createEngine(options: EngineOptions): Engine {
     return { drained, abandoned: leftovers.length };
   }
 
+  async function stopConnector(c: Connector): Promise<void> {
+    try {
+      await c.stop();
+    } catch (error) {
+      logger.error({ connector: c.name, err: String(error) }, "connector stop() failed");
+    }
+  }
+
+  function startConnector(c: Connector): Promise<void> {
+    const labels = { source: c.name };
+    const shares = keyShares(c);
+    const ctx: ConnectorContext = { push: (record) => push(c, labels, shares, record), logger };
+    return c.start(ctx);
+  }
+
+  /** Pauses a connector leaving in a reconfigure, lets its records finish, then stops it. */
+  async function retire(c: Connector, deadlineMs: number): Promise<number> {
+    guard(() => c.pause(), c, "pause");
+    const drained = await live.drained(deadlineMs, c.name);
+    if (state !== "running") return 0; // a stop came meanwhile: it finishes this connector
+    let abandoned = 0;
+    if (!drained) {
+      for (const p of live.list(c.name)) {
+        p.abandon();
+        abandoned += 1;
+      }
+      logger.warn(
+        { connector: c.name, abandoned, deadlineMs },
+        "drain deadline passed; records abandoned",
+      );
+    }
+    await Promise.resolve(); // the connector sees every outcome before its stop()
+    if (state !== "running") return abandoned;
+    // Kept in `retiring` until stopped: a stop() meanwhile waits for this one, not a second.
+    const stopped = stopConnector(c);
+    stopsUnderWay.set(c, stopped);
+    await stopped;
+    stopsUnderWay.delete(c);
+    retiring.delete(c);
+    return abandoned;
+  }
+
+  async function reconfigure(change: Reconfiguration): Promise<ReconfigureResult> {
+    if (state !== "running") throw new Error(`the engine cannot be reconfigured: it is ${state}`);
+    if (reconfiguring) throw new Error("the engine is already being reconfigured");
+    checkNames(change.connectors);
+    const next = resolveRoutes(change.routes, change.connectors);
+    const { leaving, joining } = sourcesDiff(active, change.connectors);
+    reconfiguring = true;
+    try {
+      // The swap happens here, between two records: from now on pushes take the new routes,
+      // except those of leaving connectors, which keep the table they ran with until stopped.
+      const old = table;
+      table = new RouteTable(next, clock, lanes, hardStop.signal);
+      for (const c of leaving) retiring.set(c, old);
+      active = active.filter((c) => !leaving.includes(c));
+      old.flushAll();
+      warnUnrouted(change.connectors, next);
+      const deadlineMs = change.deadlineMs ?? DEFAULTS.stopDeadlineMs;
+      const abandoned = await Promise.all(leaving.map((c) => retire(c, deadlineMs)));
+      const failed: ReconfigureResult["failed"] = [];
+      if (state === "running") {
+        // Started only once those they replace are stopped: the same port, lease, client id.
+        active = [...active, ...joining];
+        const started = await Promise.allSettled(joining.map(startConnector));
+        started.forEach((result, i) => {
+          const c = joining[i]!;
+          if (result.status === "fulfilled") {
+            if (sourcesPaused) guard(() => c.pause(), c, "pause");
+            return;
+          }
+          active = active.filter((a) => a !== c);
+          failed.push({ connector: c.name, error: result.reason });
+        });
+      }
+      return {
+        stopped: leaving.map((c) => c.name),
+        started: joining.filter((c) => active.includes(c)).map((c) => c.name),
+        failed,
+        abandoned: abandoned.reduce((a, b) => a + b, 0),
+      };
+    } finally {
+      reconfiguring = false;
+    }
+  }
+
   const engine: Engine = {
-    routes,
+    get routes() {
+      return table.routes;
+    },
+    get connectors() {
+      return active;
+    },
     async start() {
       if (state !== "created") throw new Error(`the engine cannot start: it is ${state}`);
       state = "starting";
       try {
-        await Promise.all(
-          connectors.map((c) => {
-            const labels = { source: c.name };
-            const shares = keyShares(c);
-            const ctx: ConnectorContext = {
-              push: (record) => push(c, labels, shares, record),
-              logger,
-            };
-            return c.start(ctx);
-          }),
-        );
+        await Promise.all(active.map(startConnector));
       } catch (error) {
         await engine.stop({ deadlineMs: 0 });
         throw error;
@@ -361,9 +355,11 @@ export function createEngine(options: EngineOptions): Engine {
       stopping ??= stop(stopOptions);
       return stopping;
     },
+    reconfigure,
     health() {
       const health: Record<string, ConnectorHealth> = {};
-      for (const c of connectors) {
+      // A connector being drained out shows until its replacement (same name) starts.
+      for (const c of [...retiring.keys(), ...active]) {
         try {
           health[c.name] = c.health();
         } catch (error) {
@@ -387,6 +383,14 @@ export function createEngine(options: EngineOptions): Engine {
 let captured: ((outcome: RecordOutcome) => void) | undefined;
 function captureResolve(resolve: (outcome: RecordOutcome) => void): void {
   captured = resolve;
+}
+
+function checkNames(connectors: readonly Connector[]): void {
+  const seen = new Set<string>();
+  for (const c of connectors) {
+    if (seen.has(c.name)) throw new EngineConfigError(`two connectors are named "${c.name}"`);
+    seen.add(c.name);
+  }
 }
 
 function isSink(value: DeadLetterSink | DeadLetterConfigInput): value is DeadLetterSink {

@@ -46,6 +46,7 @@ export {
   type PatternScalar,
   type Predicate,
 } from "./pattern.js";
+export type { Reconfiguration, ReconfigureResult } from "./reconfigure.js";
 export { decideOnFailure, type FailureDecision, retryDelayMs } from "./retry.js";
 export { EngineConfigError, type ResolvedRoute } from "./router.js";
 export {

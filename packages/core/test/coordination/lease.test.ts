@@ -10,7 +10,7 @@ import {
 import { FakeDriver } from "./fake-driver.js";
 
 const L = 3000;
-const t = leaseTimings(L); // renew 1000, retry 300, margin 600
+const t = leaseTimings(L); // engine ttl 2700, renew 900, retry 270, margin 540
 const clock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -40,7 +40,7 @@ function keeper(holder = "me"): {
 }
 
 describe("a lease kept by one replica", () => {
-  it("is gained when free and renewed every leaseMs/3", async () => {
+  it("is gained when free and renewed every third of its time in the engine", async () => {
     const { lease, gained } = keeper();
     lease.start();
     await vi.advanceTimersByTimeAsync(1);
@@ -49,12 +49,12 @@ describe("a lease kept by one replica", () => {
     expect(lease.token).toBe(1);
     await vi.advanceTimersByTimeAsync(10_000);
     const renewals = driver.calls.filter((c) => c.op === "renew").map((c) => c.at);
-    expect(renewals).toHaveLength(10);
-    expect(renewals.slice(1).map((at, i) => at - renewals[i]!)).toEqual(Array(9).fill(1000));
+    expect(renewals).toHaveLength(11);
+    expect(renewals.slice(1).map((at, i) => at - renewals[i]!)).toEqual(Array(10).fill(900));
     expect(lease.held).toBe(true);
   });
 
-  it("stops acting at the last renewal's send time + leaseMs - margin, before the engine can expire it", async () => {
+  it("stops acting at the last renewal's send time + ttl - margin, before the engine can expire it", async () => {
     const { lease, lost } = keeper();
     lease.start();
     await vi.advanceTimersByTimeAsync(1500);
@@ -63,7 +63,7 @@ describe("a lease kept by one replica", () => {
     driver.down = true;
     await vi.advanceTimersByTimeAsync(5000);
     expect(lost).toHaveLength(1);
-    expect(lost[0]!.at).toBe(lastSent + L - t.marginMs);
+    expect(lost[0]!.at).toBe(lastSent + t.ttlMs - t.marginMs);
     expect(lost[0]!.at).toBeLessThanOrEqual(expiresAt - t.marginMs);
     expect(lost[0]!.reason).toMatch(/could not renew/);
     // It kept trying to renew until then.
@@ -77,14 +77,14 @@ describe("a lease kept by one replica", () => {
     lease.start();
     await vi.advanceTimersByTimeAsync(1);
     driver.delayMs = 900; // the engine handles the renewal 900 ms after it was sent
-    await vi.advanceTimersByTimeAsync(1000 + 900);
+    await vi.advanceTimersByTimeAsync(t.renewEveryMs + 900);
     const sent = driver.calls.filter((c) => c.op === "renew")[0]!.at;
     const expiresAt = driver.leases.get("ticks")!.expiresAt;
-    expect(expiresAt).toBe(sent + 900 + L);
+    expect(expiresAt).toBe(sent + 900 + t.ttlMs);
     driver.down = true;
     await vi.advanceTimersByTimeAsync(5000);
-    // Acting stopped 600 + 900 ms before the engine's expiry.
-    expect(lost[0]!.at).toBe(sent + L - t.marginMs);
+    // Acting stopped margin + 900 ms before the engine's expiry.
+    expect(lost[0]!.at).toBe(sent + t.ttlMs - t.marginMs);
   });
 
   it("ends the term at once when the engine refuses the renewal", async () => {
@@ -92,9 +92,9 @@ describe("a lease kept by one replica", () => {
     lease.start();
     await vi.advanceTimersByTimeAsync(1);
     driver.takeOver("ticks", "other", L);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(t.renewEveryMs);
     expect(lost).toEqual([
-      { at: gained[0]!.at + 1000, reason: expect.stringMatching(/taken over/) },
+      { at: gained[0]!.at + t.renewEveryMs, reason: expect.stringMatching(/taken over/) },
     ]);
     expect(lease.held).toBe(false);
     expect(gained[0]!.term.active).toBe(false);
@@ -132,22 +132,28 @@ describe("a lease kept by one replica", () => {
 });
 
 describe("replicas competing for a lease", () => {
-  it("a standby replica takes over within leaseMs + one renewal period of the holder's death", async () => {
+  it("a standby replica takes over within leaseMs of the holder's death, even one just after a renewal", async () => {
     const a = keeper("a");
     const b = keeper("b");
     a.lease.start();
     await vi.advanceTimersByTimeAsync(1);
     b.lease.start();
-    await vi.advanceTimersByTimeAsync(2500);
+    // The holder dies right after a renewal: the engine keeps its lease a whole ttl from now.
+    await vi.advanceTimersByTimeAsync(3 * t.renewEveryMs - 1);
+    const renewals = driver.calls.filter((c) => c.op === "renew");
+    expect(renewals.at(-1)!.at).toBe(Date.now());
     expect(a.lease.held).toBe(true);
     expect(b.lease.held).toBe(false);
-    // The holder dies: it stops renewing (its timers are gone with it).
+    // Its timers are gone with it.
     a.lease.stop = async () => {};
     const diedAt = Date.now();
     (a.lease as unknown as { state: string }).state = "stopped";
-    await vi.advanceTimersByTimeAsync(L + t.renewEveryMs);
+    await vi.advanceTimersByTimeAsync(L);
     expect(b.gained).toHaveLength(1);
-    expect(b.gained[0]!.at - diedAt).toBeLessThanOrEqual(L + t.renewEveryMs);
+    // As the lease expires (ttl), plus the standby's few ms of jitter: well within leaseMs.
+    expect(b.gained[0]!.at - diedAt).toBeGreaterThanOrEqual(t.ttlMs);
+    expect(b.gained[0]!.at - diedAt).toBeLessThanOrEqual(t.ttlMs + 50);
+    expect(t.ttlMs + 50).toBeLessThan(L);
     expect(b.gained[0]!.term.token).toBe(2);
   });
 
