@@ -5,6 +5,7 @@ import { rmSync } from "node:fs";
 import { createClient, createEngine } from "@fgconnect/core";
 import { startEmulatorProcess } from "./lib/emulator-process.mjs";
 import { fmt, median } from "./lib/measure.mjs";
+import { memorySource } from "./lib/memory-source.mjs";
 
 const total = Number(process.argv[2] ?? 20_000);
 const rounds = Number(process.argv[3] ?? 5);
@@ -18,52 +19,6 @@ const client = createClient({
   connections: 64,
 });
 const event = { k: "v", n: 0 };
-
-/** An in-memory source: pushes `count` records as fast as the engine lets it. */
-function memorySource(count, done) {
-  let paused = false;
-  let sent = 0;
-  let settled = 0;
-  let ctx;
-  const pump = () => {
-    while (!paused && sent < count) {
-      const n = sent++;
-      ctx
-        .push({
-          id: String(n),
-          source: "memory",
-          attributes: {},
-          body: event,
-          orderingKey: String(n % 64),
-          timestamp: Date.now(),
-          size: 16,
-        })
-        .then(() => {
-          if (++settled === count) done();
-        });
-    }
-  };
-  return {
-    name: "memory",
-    type: "memory",
-    formats: { raw: { description: "the body", build: (records) => records[0].body } },
-    defaultFormat: "raw",
-    async start(c) {
-      ctx = c;
-      setImmediate(pump);
-    },
-    pause() {
-      paused = true;
-    },
-    resume() {
-      paused = false;
-      setImmediate(pump);
-    },
-    async stop() {},
-    health: () => ({ connected: true }),
-  };
-}
-
 /** An invoker that answers on the next turn without HTTP: what the engine alone costs. */
 const instant = {
   invoke: () =>

@@ -23,6 +23,15 @@ export type RecordAttributes = { [key: string]: JsonValue };
 
 export type InvocationMode = "sync" | "async";
 
+/**
+ * The W3C trace context a producer sent with a record (`traceparent`, `tracestate`), so that
+ * its trace continues into the invocation. Fill it with `traceContextOf(headers)`.
+ */
+export interface TraceContext {
+  readonly traceparent: string;
+  readonly tracestate?: string;
+}
+
 /** One unit read from a source. The engine never mutates it. */
 export interface SourceRecord {
   /** Unique within the source (e.g. `topic/partition/offset`); used in logs and dead letters. */
@@ -38,6 +47,8 @@ export interface SourceRecord {
   readonly timestamp: number;
   /** Approximate size in bytes (drives memory limits and batch sizes). */
   readonly size: number;
+  /** The producer's trace context, when its headers carried one (see `traceContextOf`). */
+  readonly traceContext?: TraceContext;
 }
 
 /**

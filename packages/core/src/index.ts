@@ -46,3 +46,4 @@ export {
 } from "./dead-letters.js";
 export * from "./engine/index.js";
 export { type JsonPart, jsonEmbeddable, jsonPartLength, writeJsonPart } from "./json-bytes.js";
+export { traceContextOf } from "./trace-context.js";

@@ -18,6 +18,8 @@ export interface InvocationRecord {
   functionError?: boolean;
   /** The API error code answered (FSS.xxxx, APIGW.xxxx), when the call was refused. */
   errorCode?: string;
+  /** The W3C `traceparent` header it was called with (a traced caller's invocation span). */
+  traceparent?: string;
 }
 
 export type LogSink = (line: string) => void;

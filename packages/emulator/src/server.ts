@@ -239,6 +239,8 @@ async function handle(
   };
   if (functionError) record.functionError = true;
   if (errorCode !== undefined) record.errorCode = errorCode;
+  const traceparent = req.headers.traceparent;
+  if (typeof traceparent === "string") record.traceparent = traceparent;
   deps.records.push(record);
   deps.sink?.(formatRecordLine(record));
 }

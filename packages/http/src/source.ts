@@ -12,6 +12,7 @@ import type {
   PayloadFormat,
   RecordOutcome,
 } from "@fgconnect/core";
+import { traceContextOf } from "@fgconnect/core";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Authorizer, authorizer } from "./auth.js";
 import { HttpConnectorError } from "./errors.js";
@@ -231,6 +232,7 @@ export class HttpConnector implements Connector<HttpRecord> {
       timestamp: Date.now(),
       size: body.length + 1024,
       event,
+      traceContext: traceContextOf(request.headers),
     };
     const delivery: Delivery = {};
     this.#deliveries.set(id, delivery);

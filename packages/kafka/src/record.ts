@@ -3,7 +3,7 @@
  * JSON for filters, dead letters keep it byte for byte); attributes carry the rest.
  */
 import { isUtf8 } from "node:buffer";
-import type { SourceRecord } from "@fgconnect/core";
+import { type SourceRecord, traceContextOf } from "@fgconnect/core";
 
 export type KafkaAttributes = {
   topic: string;
@@ -117,5 +117,6 @@ export function toRecord(
     orderingKey,
     timestamp: Number(message.timestamp),
     size,
+    traceContext: headers === NO_HEADERS ? undefined : traceContextOf(headers),
   };
 }

@@ -16,6 +16,7 @@ import type {
   RecordOutcome,
   SourceRecord,
 } from "@fgconnect/core";
+import { traceContextOf } from "@fgconnect/core";
 import type * as MqttJs from "mqtt";
 import type { IClientPublishOptions, IPublishPacket, MqttClient, Packet } from "mqtt";
 import { AckGate, type AckPacket, type Held } from "./acks.js";
@@ -453,6 +454,7 @@ export class MqttConnector implements Connector<MqttRecord> {
       orderingKey: this.options.ordering === "topic" ? message.topic : undefined,
       timestamp: receivedAt,
       size: message.payload.length + message.topic.length,
+      traceContext: traceContextOf(p?.userProperties),
     };
   }
 }

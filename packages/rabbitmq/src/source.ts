@@ -16,6 +16,7 @@ import type {
   RecordOutcome,
   SourceRecord,
 } from "@fgconnect/core";
+import { traceContextOf } from "@fgconnect/core";
 import type * as Amqplib from "amqplib";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import { brokerLabel, brokerUrls, connectArgs } from "./connect-options.js";
@@ -456,6 +457,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
       orderingKey: this.orderingKey(message),
       timestamp: message.receivedAt,
       size: message.body.length + message.routingKey.length,
+      traceContext: traceContextOf(p.headers),
     };
   }
 

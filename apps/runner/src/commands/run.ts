@@ -9,6 +9,13 @@ import { startDaemon } from "../daemon.js";
 import { createLogger, type LogLevel } from "../logger.js";
 import { createReloader, type Reloader } from "../reload.js";
 import {
+  startTelemetry,
+  type Telemetry,
+  TelemetryEnvError,
+  type TelemetrySettings,
+  telemetrySettings,
+} from "../telemetry.js";
+import {
   type ConfigOptions,
   configPath,
   EXAMPLE_CONFIG,
@@ -67,6 +74,17 @@ async function readConfig(file: string): Promise<Config> {
   return config;
 }
 
+/** The config's and OTEL_* variables' tracing settings; a variable that cannot work is a usage error. */
+function tracingFrom(config: Config): TelemetrySettings | undefined {
+  try {
+    return telemetrySettings(config.telemetry);
+  } catch (err) {
+    if (err instanceof TelemetryEnvError)
+      throw new CommanderError(EXIT_USAGE, "fgconnect.env", err.message);
+    throw err;
+  }
+}
+
 async function run(
   options: ConfigOptions & { logFormat?: LogFormat; watch?: boolean },
 ): Promise<number> {
@@ -108,6 +126,7 @@ async function run(
     // The bytes the config is read from: what --watch compares later changes with.
     const loaded = options.watch ? await readFile(file).catch(() => undefined) : undefined;
     const config = await readConfig(file);
+    const tracing = tracingFrom(config);
     const log = createLogger({
       level: level ?? config.log.level,
       pretty: pretty ?? config.log.pretty,
@@ -119,10 +138,15 @@ async function run(
     }
     if (file === EXAMPLE_CONFIG) log.info({ config: file }, "running the bundled example");
 
+    const telemetry: Telemetry | undefined = tracing && (await startTelemetry(tracing, log));
+    // Spans of what was delivered are flushed after the daemon stopped, or failed to start.
     const daemon = await startDaemon(config, {
       configDir: dirname(file),
       logger: log,
       signal: stop.signal,
+    }).catch(async (err: unknown) => {
+      await telemetry?.shutdown();
+      throw err;
     });
     reloader = createReloader({ daemon, read: () => readConfig(file), logger: log });
     const watcher = options.watch
@@ -149,6 +173,8 @@ async function run(
     } catch (err) {
       log.error({ err }, "error while stopping");
       return EXIT_RUNTIME;
+    } finally {
+      await telemetry?.shutdown();
     }
   };
   return Promise.race([body(), secondSignal]);

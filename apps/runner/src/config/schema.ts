@@ -106,6 +106,39 @@ const emulatorSchema = z
     "Runs a local FunctionGraph emulator inside the daemon and invokes it (no cloud account needed).",
   );
 
+const telemetrySchema = z
+  .object({
+    otlp: z
+      .object({
+        endpoint: z
+          .url()
+          .optional()
+          .describe(
+            "OTLP/HTTP base URL of a collector, e.g. http://otel-collector:4318 (`/v1/traces` is appended). Tracing is on when this or $OTEL_EXPORTER_OTLP_ENDPOINT / $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; this one wins.",
+          ),
+        headers: z
+          .record(z.string().min(1), z.string())
+          .optional()
+          .describe(
+            "Headers sent with each export, e.g. a vendor's API key (use ${ENV_VAR}); they add to and win over $OTEL_EXPORTER_OTLP_HEADERS.",
+          ),
+        protocol: z
+          .enum(["http/protobuf", "http/json"])
+          .optional()
+          .describe(
+            "Encoding of the export requests. Default: $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else $OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf.",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("Where spans are exported (OTLP over HTTP)."),
+  })
+  .strict()
+  .prefault({})
+  .describe(
+    "OpenTelemetry traces: a span per batch delivered to a function and per invocation attempt, continuing a producer's W3C traceparent. Off unless an endpoint is set; the standard OTEL_* variables (OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER, OTEL_RESOURCE_ATTRIBUTES, OTEL_BSP_*, OTEL_SDK_DISABLED) apply.",
+  );
+
 /**
  * The whole `fgconnect.yaml`: the single source of validation, defaults and `fgconnect schema`.
  * Checks between fields and of the files named are `parseConfig`'s (cross-checks.ts,
@@ -130,6 +163,7 @@ export const configSchema = z
     }),
     limits: limitsSchema.prefault({}),
     coordination: coordinationSchema.optional(),
+    telemetry: telemetrySchema,
     admin: z
       .object({
         enabled: z

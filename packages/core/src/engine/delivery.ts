@@ -21,6 +21,20 @@ import type { PendingRecord } from "./pending.js";
 import { decideOnFailure, errorCodeOf, retryAfterOf, retryDelayMs } from "./retry.js";
 import type { ResolvedRoute } from "./router.js";
 import type { Semaphore } from "./semaphore.js";
+import {
+  type AttemptOutcome,
+  type BatchTrace,
+  batchEvent,
+  endAttempt,
+  endBatch,
+  noteDeadLettered,
+  noteDelivered,
+  startAttempt,
+  startBatch,
+  type TracedTarget,
+  tracedTarget,
+  withTraceHeaders,
+} from "./tracing.js";
 
 /** Floor of the wait between dead-letter write attempts, so a broken disk is not hammered. */
 const MIN_DEAD_LETTER_RETRY_MS = 100;
@@ -52,6 +66,8 @@ export interface DeliveryTarget {
   successLabels: DeliveryLabels & { outcome: "success" };
   invokeOptions: InvokeOptions;
   context: { route: string; mode: ResolvedRoute["mode"] };
+  /** What spans name the delivery by. */
+  traced: TracedTarget;
 }
 
 export function deliveryTarget(
@@ -72,6 +88,7 @@ export function deliveryTarget(
     successLabels: { ...labels, outcome: "success" },
     invokeOptions,
     context: { route: route.name, mode: route.mode },
+    traced: tracedTarget(route.name, urn, route.mode),
   };
 }
 
@@ -87,10 +104,12 @@ export function deliverBatch(
   batch: readonly PendingRecord[],
 ): Promise<void> {
   const live = batch.some(isSettled) ? batch.filter(isUnsettled) : batch;
-  return deliverRecords(deps, target, live, target.route.delivery.maxAttempts, {
+  const traced = startBatch(target.traced, live);
+  const delivered = deliverRecords(deps, target, traced, live, target.route.delivery.maxAttempts, {
     attempts: 0,
     firstAttemptAt: undefined,
   });
+  return traced.span ? delivered.finally(() => endBatch(traced)) : delivered;
 }
 
 /**
@@ -100,6 +119,7 @@ export function deliverBatch(
 async function deliverRecords(
   deps: DeliveryDeps,
   target: DeliveryTarget,
+  traced: BatchTrace,
   records: readonly PendingRecord[],
   budget: number,
   history: History,
@@ -123,7 +143,7 @@ async function deliverRecords(
       const oldest = clock.now() - policy.maxEventAgeMs;
       const expired = live.filter((p) => p.record.timestamp < oldest);
       if (expired.length > 0) {
-        await deadLetterRecords(deps, route, labels, expired, {
+        await deadLetterRecords(deps, route, labels, traced, expired, {
           reason: "max age exceeded",
           error: undefined,
           ...history,
@@ -138,8 +158,9 @@ async function deliverRecords(
         payload = route.format.build(live.map(recordOf), target.context);
         payloadFor = live;
       } catch (error) {
-        if (bisect && live.length > 1) return split(deps, target, live, budget, history, error);
-        await deadLetterRecords(deps, route, labels, live, {
+        if (bisect && live.length > 1)
+          return split(deps, target, traced, live, budget, history, error);
+        await deadLetterRecords(deps, route, labels, traced, live, {
           reason: "format failed",
           error,
           ...history,
@@ -163,9 +184,13 @@ async function deliverRecords(
     // The records the function named as failed, and the others.
     let failed: PendingRecord[] | undefined;
     let done = live;
+    let requestId: string | undefined;
+    const attempt = startAttempt(traced, target.traced, history.attempts, live.length);
+    const options = withTraceHeaders(attempt, target.invokeOptions);
     try {
       if (route.mode === "sync") {
-        const result = await deps.invoker.invoke(target.urn, payload, target.invokeOptions);
+        const result = await deps.invoker.invoke(target.urn, payload, options);
+        requestId = result.requestId;
         const reported = itemFailures ? reportedFailures(result, live, route.format) : undefined;
         if (reported instanceof InvalidBatchItemFailuresError) error = reported;
         else {
@@ -176,7 +201,8 @@ async function deliverRecords(
           if (failed) error = new BatchItemFailedError(result.requestId);
         }
       } else {
-        const accepted = await deps.invoker.invokeAsync(target.urn, payload, target.invokeOptions);
+        const accepted = await deps.invoker.invokeAsync(target.urn, payload, options);
+        requestId = accepted.requestId;
         if (route.onAccepted) await route.onAccepted(live.map(recordOf), accepted, target.context);
       }
     } catch (thrown) {
@@ -186,8 +212,16 @@ async function deliverRecords(
       deps.slots.release();
     }
     const latencyMs = clock.now() - started;
+    endAttempt(
+      attempt,
+      attemptOutcome(error, failed, signal),
+      requestId,
+      error,
+      error === undefined ? undefined : errorCodeOf(error),
+    );
 
     if (error === undefined) {
+      noteDelivered(traced, live.length);
       metrics.invocation(target.successLabels, latencyMs);
       metrics.delivered(labels, live.length);
       for (const p of live) p.deliveryDone("delivered");
@@ -200,6 +234,7 @@ async function deliverRecords(
       // The function answered, naming the records that failed: the others are delivered.
       metrics.invocation(target.successLabels, latencyMs);
       if (done.length > 0) metrics.delivered(labels, done.length);
+      noteDelivered(traced, done.length);
       for (const p of done) p.deliveryDone("delivered");
       live = failed;
     } else {
@@ -217,13 +252,21 @@ async function deliverRecords(
     if (bisect && !failed && live.length > 1) {
       // Used up its attempts: each half gets half as many, so a deep split stays short.
       if (decision.action === "dead-letter" && decision.reason === "retries exhausted")
-        return split(deps, target, live, Math.max(1, Math.ceil(budget / 2)), history, error);
+        return split(
+          deps,
+          target,
+          traced,
+          live,
+          Math.max(1, Math.ceil(budget / 2)),
+          history,
+          error,
+        );
       // A function error, a non-retryable error: the records are the likely cause, split now.
       if (decision.action === "dead-letter" || outcomeOfFunction(error))
-        return split(deps, target, live, budget, history, error);
+        return split(deps, target, traced, live, budget, history, error);
     }
     if (decision.action === "dead-letter") {
-      await deadLetterRecords(deps, route, labels, live, {
+      await deadLetterRecords(deps, route, labels, traced, live, {
         reason: decision.reason,
         error,
         ...history,
@@ -232,6 +275,10 @@ async function deliverRecords(
     }
     const delayMs = retryDelayMs(tries, policy, deps.random, retryAfterOf(error));
     metrics.retried(labels, delayMs);
+    batchEvent(traced, "retry", {
+      "fgconnect.delay_ms": delayMs,
+      "fgconnect.records": live.length,
+    });
     logger.warn(
       {
         ...labels,
@@ -244,6 +291,17 @@ async function deliverRecords(
     );
     if (!(await sleep(clock, delayMs, signal))) return;
   }
+}
+
+function attemptOutcome(
+  error: unknown,
+  failed: readonly PendingRecord[] | undefined,
+  signal: AbortSignal,
+): AttemptOutcome {
+  if (error === undefined) return "success";
+  if (failed) return "partial";
+  if (signal.aborted) return "aborted";
+  return outcomeOfFunction(error) ? "function-error" : "error";
 }
 
 /** The function ran and failed (threw, or answered about its batch wrongly). */
@@ -259,19 +317,21 @@ function outcomeOfFunction(error: unknown): boolean {
 async function split(
   deps: DeliveryDeps,
   target: DeliveryTarget,
+  traced: BatchTrace,
   records: readonly PendingRecord[],
   budget: number,
   history: History,
   error: unknown,
 ): Promise<void> {
   const half = Math.ceil(records.length / 2);
+  batchEvent(traced, "split", { "fgconnect.records": records.length });
   deps.logger.info(
     { ...target.labels, records: records.length, code: errorCodeOf(error), attempts: budget },
     "batch failed; delivering each half on its own to isolate the failing records",
   );
   for (const part of [records.slice(0, half), records.slice(half)]) {
     if (deps.signal.aborted) return;
-    await deliverRecords(deps, target, part, budget, { ...history });
+    await deliverRecords(deps, target, traced, part, budget, { ...history });
   }
 }
 
@@ -293,10 +353,15 @@ async function deadLetterRecords(
   deps: DeliveryDeps,
   route: ResolvedRoute,
   labels: DeliveryLabels,
+  traced: BatchTrace,
   records: readonly PendingRecord[],
   failure: Failure,
 ): Promise<void> {
   const { logger, metrics } = deps;
+  batchEvent(traced, "dead-letter", {
+    "fgconnect.reason": failure.reason,
+    "fgconnect.records": records.length,
+  });
   logger.warn(
     {
       ...labels,
@@ -314,6 +379,7 @@ async function deadLetterRecords(
     p.deliveryDone("dead-lettered");
     written += 1;
   }
+  noteDeadLettered(traced, written);
   if (written > 0) metrics.deadLettered({ ...labels, reason: failure.reason }, written);
 }
 

@@ -11,6 +11,7 @@ export type {
   RecordAttributes,
   RecordOutcome,
   SourceRecord,
+  TraceContext,
 } from "../connector.js";
 export { type Clock, systemClock } from "./clock.js";
 export { createDeadLetterSink, describeError, toDeadLetterEntry } from "./dead-letter.js";

@@ -41,6 +41,19 @@ describe("SDK-HMAC-SHA256", () => {
     );
   });
 
+  it("leaves trace context unsigned: a tracing gateway may rewrite it", () => {
+    const traced = {
+      ...headers,
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      tracestate: "v=1",
+    };
+    const signed = headersToSign(traced);
+    expect(signed).toEqual(headersToSign(headers));
+    expect(computeSignature({ ...request, headers: traced }, signed, SK)).toBe(
+      "95408ac2c1bcbfa3d85b85671058e23785dcd7f9889f8c761e380e441d89e70b",
+    );
+  });
+
   it("signs a percent-encoded path the same as the raw one", () => {
     const signed = headersToSign(headers);
     const encoded = { ...request, path: request.path.replaceAll(":", "%3A").replace("!", "%21") };

@@ -90,10 +90,16 @@ export function computeSignature(
     .digest("hex");
 }
 
-/** The header names a client signs: every header it sends, lower-cased and sorted. */
+/**
+ * Not signed: trace context, which tracing proxies and gateways on the way may rewrite (a
+ * verifier checks only the names listed in SignedHeaders).
+ */
+const UNSIGNED = new Set(["authorization", "content-length", "traceparent", "tracestate"]);
+
+/** The header names a client signs: every header it sends but UNSIGNED, lower-cased and sorted. */
 export function headersToSign(headers: Record<string, string>): string[] {
   return Object.keys(lowerCaseHeaders(headers))
-    .filter((h) => h !== "authorization" && h !== "content-length")
+    .filter((h) => !UNSIGNED.has(h))
     .sort();
 }
 
