@@ -10,6 +10,8 @@ const CLI = resolve(import.meta.dirname, "../../apps/runner/dist/cli.js");
 
 export interface DaemonProcess {
   adminUrl: string;
+  /** Its config file. */
+  file: string;
   /** Every log line (pino JSON) so far. */
   lines: string[];
   /** Everything written to stderr so far. */
@@ -103,6 +105,7 @@ export async function startDaemon(
   });
   return {
     adminUrl,
+    file,
     lines,
     get stderr() {
       return stderr;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
+import { registerDlq } from "./commands/dlq.js";
 import { registerDocs } from "./commands/docs.js";
 import { registerInit } from "./commands/init.js";
 import { registerInvoke } from "./commands/invoke.js";
@@ -31,6 +32,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerSchema,
   registerInvoke,
   registerDocs,
+  registerDlq,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -18,6 +18,7 @@ import { connectorMetrics } from "./connector-metrics.js";
 import { registry as builtIns, type ConnectorConfig, createConnector } from "./connectors.js";
 import { leasedConnector, needsLease } from "./coordination.js";
 import { registerCoordinationMetrics } from "./coordination-metrics.js";
+import { deadLetterService } from "./dlq/service.js";
 import { connectFunctionGraph } from "./functiongraph.js";
 import { invocationLogger, invocationLogLevel, observedInvoker } from "./invocation-log.js";
 import { createLogger } from "./logger.js";
@@ -180,6 +181,11 @@ export async function startDaemon(
         details: coordinator && (() => coordinationStatus(coordinator!)),
         token: config.admin.token,
         status: board,
+        deadLetters: deadLetterService(config, {
+          configDir: options.configDir,
+          logger: logger.child({ component: "dlq" }),
+          invoker: client,
+        }),
       });
       admin = server;
       closers.push(() => server.close());

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { FgconnectError } from "./client/errors.js";
 import type { Connector } from "./connector.js";
 import type { ConnectorServices } from "./connector-services.js";
+import type { ConnectorDeadLetters } from "./dead-letters.js";
 
 /** A config snippet for the docs: the options of one connector, as YAML text. */
 export interface ConnectorExample {
@@ -28,6 +29,8 @@ export interface ConnectorDefinition<
   readonly examples: readonly ConnectorExample[];
   /** Builds a connector from options that `options` already parsed. */
   create(name: string, options: z.output<S>, services: ConnectorServices): C;
+  /** How `fgconnect dlq` revives this type's records and reads its own dead-letter store. */
+  readonly deadLetters?: ConnectorDeadLetters<z.output<S>>;
 }
 
 export interface ConnectorDefinitionInput<S extends z.ZodObject, C extends Connector> {
@@ -36,6 +39,7 @@ export interface ConnectorDefinitionInput<S extends z.ZodObject, C extends Conne
   options: S;
   examples?: readonly ConnectorExample[];
   create(name: string, options: z.output<S>, services: ConnectorServices): C;
+  deadLetters?: ConnectorDeadLetters<z.output<S>>;
 }
 
 const DEFINITION = Symbol.for("fgconnect.connector-definition");
@@ -60,6 +64,7 @@ export function defineConnector<S extends z.ZodObject, C extends Connector>(
     options: input.options,
     examples: Object.freeze([...(input.examples ?? [])]),
     create: input.create,
+    ...(input.deadLetters ? { deadLetters: input.deadLetters } : {}),
   };
   Object.defineProperty(definition, DEFINITION, { value: true });
   return Object.freeze(definition);

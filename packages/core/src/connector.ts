@@ -7,7 +7,7 @@
  * connector: they meet only through these types.
  */
 import type { AsyncInvokeResult, InvokeResult } from "./client/types.js";
-import type { DeadLetterSink } from "./engine/dead-letter.js";
+import type { DeadLetterSink } from "./dead-letters.js";
 import type { Logger } from "./engine/logger.js";
 
 export type JsonValue =
@@ -156,7 +156,7 @@ export interface Connector<R extends SourceRecord = SourceRecord> {
    * this connector's records go there instead of the engine's sink. The connector opens it
    * in `start()` and closes it in `stop()`, which comes after every record's outcome.
    */
-  readonly deadLetter?: DeadLetterSink;
+  readonly deadLetter?: DeadLetterSink<R>;
   /**
    * Called when a sync invocation of `records` returned, before they count as delivered: lets
    * a source use the function's result (MQTT 5 request/response). A rejection fails the

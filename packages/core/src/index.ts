@@ -58,5 +58,18 @@ export {
   noMetrics,
 } from "./connector-services.js";
 export * from "./coordination/index.js";
+export {
+  type ConnectorDeadLetters,
+  type DeadLetterEntry,
+  type DeadLetterError,
+  type DeadLetterReader,
+  type DeadLetterReaderContext,
+  type DeadLetterReadOptions,
+  type DeadLetterSink,
+  deadLetterBody,
+  parseDeadLetterEntry,
+  reviveRecord,
+  type StoredDeadLetter,
+} from "./dead-letters.js";
 export * from "./engine/index.js";
 export { traceContextOf } from "./trace-context.js";

@@ -1,4 +1,4 @@
-import { defineConnector } from "@fgconnect/core";
+import { defineConnector, reviveRecord } from "@fgconnect/core";
 import { cronOptionsSchema } from "./options.js";
 import { CronConnector } from "./source.js";
 
@@ -22,4 +22,6 @@ schedules:
     },
   ],
   create: (name, options) => new CronConnector(name, options),
+  // Its records are whole in a dead letter (a JSON body and plain attributes): replayable as is.
+  deadLetters: { revive: reviveRecord },
 });

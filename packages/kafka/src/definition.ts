@@ -1,4 +1,5 @@
 import { defineConnector } from "@fgconnect/core";
+import { kafkaDeadLetterReader, reviveKafkaRecord } from "./dead-letter-reader.js";
 import { kafkaOptionsSchema } from "./options.js";
 import { KafkaConnector } from "./source.js";
 
@@ -27,4 +28,8 @@ deadLetter: { topic: payments.dlq }`,
     },
   ],
   create: (name, options) => new KafkaConnector(name, options),
+  deadLetters: {
+    revive: reviveKafkaRecord,
+    reader: (name, options, context) => kafkaDeadLetterReader(name, options, context),
+  },
 });

@@ -8,6 +8,8 @@ export {
   type KafkaDeadLetterOptions,
   kafkaDeadLetterOptionsSchema,
 } from "./dead-letter.js";
+export { ReplayMarksError } from "./dead-letter-marks.js";
+export { replayGroupOf } from "./dead-letter-reader.js";
 export { kafkaConnector } from "./definition.js";
 export { kafkaTriggerEvent } from "./native-event-reference.js";
 export {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { deadLetterMessage } from "../src/dead-letter.js";
 import { deadLetterConnection, kafkaOptionsSchema, subscriptions } from "../src/options.js";
 
 describe("kafka options", () => {
@@ -59,44 +58,5 @@ describe("kafka options", () => {
 
   it("reads /…/ entries as regular expressions", () => {
     expect(subscriptions(["orders", "/^audit\\..*/"])).toEqual(["orders", /^audit\..*/]);
-  });
-});
-
-describe("dead-letter messages", () => {
-  it("restore the original key, value and headers and add the error headers", () => {
-    const m = deadLetterMessage({
-      version: 1,
-      reason: "retries exhausted",
-      route: "r",
-      target: "urn:x",
-      mode: "sync",
-      attempts: 3,
-      firstAttemptAt: null,
-      deadLetteredAt: "2024-01-01T00:00:00.000Z",
-      error: { name: "FunctionError", code: "FUNCTION_ERROR", message: "boom" },
-      record: {
-        id: "t/1/9",
-        source: "orders",
-        timestamp: "2024-01-01T00:00:00.000Z",
-        size: 3,
-        attributes: {
-          topic: "t",
-          partition: 1,
-          offset: "9",
-          key: "/w==",
-          keyEncoding: "base64",
-          headers: { h: "v" },
-          headerEncodings: {},
-        },
-        bodyEncoding: "base64",
-        body: Buffer.from([1, 2, 255]).toString("base64"),
-      },
-    });
-    expect(m.key).toEqual(Buffer.from([0xff]));
-    expect(m.value).toEqual(Buffer.from([1, 2, 255]));
-    expect(m.headers.h!.toString()).toBe("v");
-    expect(m.headers["fgconnect-dlq-error-message"]!.toString()).toBe("boom");
-    expect(m.headers["fgconnect-dlq-original-offset"]!.toString()).toBe("9");
-    expect(m.headers["fgconnect-dlq-attempts"]!.toString()).toBe("3");
   });
 });

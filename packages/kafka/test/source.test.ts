@@ -28,6 +28,7 @@ function fakeClient() {
     topicOffsets: async () => [],
     offsetsAt: async () => [],
     committed: async () => [],
+    resetToEarliest: async () => {},
     listTopics: async () => ["t", "t-dlq"],
     stop: async () => {},
   };

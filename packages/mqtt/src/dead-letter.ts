@@ -1,18 +1,23 @@
-import type { DeadLetterEntry, DeadLetterSink } from "@fgconnect/core";
+/**
+ * The connector's dead-letter topic (its `deadLetter` option). MQTT 5: the original payload, the
+ * error in `fgconnect-*` user properties and the entry itself without its body
+ * (`fgconnect-entry`, JSON); MQTT 3.1.1 (no properties): the whole entry as JSON. `write`
+ * resolves once the broker has it (QoS 1/2), so a record is acknowledged only after its dead
+ * letter is safe. Before the first one, it makes sure the replay session exists
+ * (dead-letter-session.ts), so the broker keeps every dead letter for `fgconnect dlq`.
+ */
+import type { DeadLetterEntry, DeadLetterSink, SourceRecord } from "@fgconnect/core";
+import { ensureReplaySession } from "./dead-letter-session.js";
 import type { ResolvedMqttOptions } from "./options.js";
-import type { MqttConnector } from "./source.js";
+import type { PublishOptions } from "./source.js";
 
-/** The original payload back from a dead-letter entry. */
-function originalPayload(entry: DeadLetterEntry): Buffer {
-  const { body, bodyEncoding } = entry.record;
-  if (bodyEncoding === "base64") return Buffer.from(String(body), "base64");
-  if (bodyEncoding === "utf8") return Buffer.from(String(body), "utf8");
-  return Buffer.from(JSON.stringify(body), "utf8");
-}
+/** The user property holding the entry without its body. */
+export const ENTRY_PROPERTY = "fgconnect-entry";
 
 /** The failure as MQTT 5 user properties (`fgconnect-*`). */
 export function deadLetterProperties(entry: DeadLetterEntry): Record<string, string> {
   const props: Record<string, string> = {
+    "fgconnect-id": entry.id,
     "fgconnect-reason": entry.reason,
     "fgconnect-route": entry.route,
     "fgconnect-function": entry.target,
@@ -20,6 +25,7 @@ export function deadLetterProperties(entry: DeadLetterEntry): Record<string, str
     "fgconnect-record-id": entry.record.id,
     "fgconnect-dead-lettered-at": entry.deadLetteredAt,
   };
+  if (entry.replayOf) props["fgconnect-replay-of"] = entry.replayOf;
   const topic = entry.record.attributes.topic;
   if (typeof topic === "string") props["fgconnect-topic"] = topic;
   if (entry.error) {
@@ -30,29 +36,49 @@ export function deadLetterProperties(entry: DeadLetterEntry): Record<string, str
   return props;
 }
 
+/** The record's own bytes; a record of another source (a JSON body) as its JSON text. */
+function payloadOf(record: SourceRecord): Buffer {
+  return Buffer.isBuffer(record.body) ? record.body : Buffer.from(JSON.stringify(record.body));
+}
+
+export type Publish = (
+  topic: string,
+  payload: Buffer | string,
+  options: PublishOptions,
+) => Promise<void>;
+
 /**
- * The connector's dead-letter sink (its `deadLetter` option): publishes to `target.topic`
- * through the connector's connection. MQTT 5: the original payload, with the error in user
- * properties; MQTT 3.1.1 (no properties): the whole entry as JSON. `write` resolves once the
- * broker has it (QoS 1/2), so a record is acknowledged only after its dead letter is safe.
+ * A sink publishing with `publish` (the connector's connection, or the dlq reader's own) to
+ * `target.topic`, for a connector of these `options`.
  */
 export function mqttDeadLetterSink(
-  connector: MqttConnector,
+  publish: Publish,
+  options: ResolvedMqttOptions,
   target: NonNullable<ResolvedMqttOptions["deadLetter"]>,
 ): DeadLetterSink {
+  let session: Promise<void> | undefined;
   return {
-    async write(entry) {
-      if (connector.options.protocolVersion === 5) {
+    async write(entry, record) {
+      session ??= ensureReplaySession(options, target.topic).catch((error: unknown) => {
+        session = undefined;
+        throw error;
+      });
+      await session;
+      if (options.protocolVersion === 5) {
+        const { body: _body, bodyEncoding: _encoding, ...withoutBody } = entry.record;
         const contentType = entry.record.attributes.contentType;
-        await connector.publish(target.topic, originalPayload(entry), {
+        await publish(target.topic, payloadOf(record), {
           qos: target.qos,
           properties: {
-            userProperties: deadLetterProperties(entry),
+            userProperties: {
+              ...deadLetterProperties(entry),
+              [ENTRY_PROPERTY]: JSON.stringify({ ...entry, record: withoutBody }),
+            },
             ...(typeof contentType === "string" ? { contentType } : {}),
           },
         });
       } else {
-        await connector.publish(target.topic, JSON.stringify(entry), { qos: target.qos });
+        await publish(target.topic, JSON.stringify(entry), { qos: target.qos });
       }
     },
   };

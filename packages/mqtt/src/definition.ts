@@ -1,4 +1,5 @@
 import { defineConnector } from "@fgconnect/core";
+import { mqttDeadLetterReader, reviveMqttRecord } from "./dead-letter-reader.js";
 import { mqttOptionsSchema } from "./options.js";
 import { MqttConnector } from "./source.js";
 
@@ -27,4 +28,8 @@ respond: { qos: 1 }`,
     },
   ],
   create: (name, options) => new MqttConnector(name, options),
+  deadLetters: {
+    revive: reviveMqttRecord,
+    reader: (name, options, context) => mqttDeadLetterReader(name, options, context),
+  },
 });

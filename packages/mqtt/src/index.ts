@@ -1,4 +1,6 @@
 export { deadLetterProperties } from "./dead-letter.js";
+export { spoolOf } from "./dead-letter-reader.js";
+export { replayClientId } from "./dead-letter-session.js";
 export { mqttConnector } from "./definition.js";
 export { MqttConnectorError } from "./errors.js";
 export { mqttEvent } from "./mqtt-event-reference.js";

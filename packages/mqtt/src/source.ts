@@ -65,7 +65,12 @@ export class MqttConnector implements Connector<MqttRecord> {
     this.broker = brokerUrls(options).map(redactUrl).join(", ");
     this.formats = mqttFormats(name);
     // Publishes through this connector's connection, so it opens with start() and closes with stop().
-    if (options.deadLetter) this.deadLetter = mqttDeadLetterSink(this, options.deadLetter);
+    if (options.deadLetter)
+      this.deadLetter = mqttDeadLetterSink(
+        (topic, payload, o) => this.publish(topic, payload, o),
+        options,
+        options.deadLetter,
+      );
   }
 
   async start(ctx: ConnectorContext<MqttRecord>): Promise<void> {

@@ -1,4 +1,4 @@
-import { defineConnector } from "@fgconnect/core";
+import { defineConnector, reviveRecord } from "@fgconnect/core";
 import { s3OptionsSchema } from "./options.js";
 import { S3Connector } from "./source.js";
 
@@ -19,4 +19,6 @@ afterDelivery: { action: move, movePrefix: processed/ }`,
     },
   ],
   create: (name, options) => new S3Connector(name, options),
+  // Its records are whole in a dead letter (a JSON body and plain attributes): replayable as is.
+  deadLetters: { revive: reviveRecord },
 });

@@ -1,5 +1,6 @@
 import type { Connector } from "@fgconnect/core";
 import type { Registry } from "prom-client";
+import type { DeadLetterService } from "../dlq/service.js";
 import type { StatusBoard } from "../status/board.js";
 
 /** What the admin routes read from the running daemon. */
@@ -15,4 +16,6 @@ export interface AdminDeps {
   token?: string;
   /** What the status page and `/api/status` show; without it they answer 404. */
   status?: StatusBoard;
+  /** List, inspect and replay dead letters (`/api/dead-letters`); without it, 404. */
+  deadLetters?: DeadLetterService;
 }

@@ -8,6 +8,7 @@ const DIR = resolve(import.meta.dirname, "../../status");
 const ASSETS: Record<string, string> = {
   "status.css": "text/css; charset=utf-8",
   "status.js": "text/javascript; charset=utf-8",
+  "dead-letters.js": "text/javascript; charset=utf-8",
 };
 /** Only the daemon's own files: the page works offline and nothing else can run in it. */
 const CSP =

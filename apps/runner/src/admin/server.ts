@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { requireTokenForChanges } from "./auth.js";
+import { deadLettersRoutes } from "./dead-letters.js";
 import type { AdminDeps } from "./deps.js";
 import { eventsRoutes } from "./events.js";
 import { healthRoutes } from "./health.js";
@@ -27,6 +28,7 @@ const ROUTES: readonly AdminRoutes[] = [
   statusRoutes,
   eventsRoutes,
   pageRoutes,
+  deadLettersRoutes,
 ];
 
 /** Builds the admin app without listening (tests use `app.inject`). */

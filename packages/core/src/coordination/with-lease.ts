@@ -14,7 +14,7 @@ import type {
   RecordOutcome,
   SourceRecord,
 } from "../connector.js";
-import type { DeadLetterEntry, DeadLetterSink } from "../engine/dead-letter.js";
+import type { DeadLetterEntry, DeadLetterSink } from "../dead-letters.js";
 import { type Logger, silentLogger } from "../engine/logger.js";
 import { messageOf } from "./errors.js";
 import type { Lease, LeaseTerm } from "./lease-contract.js";
@@ -40,7 +40,7 @@ class LeasedConnector<R extends SourceRecord> implements Connector<R> {
   readonly type: string;
   readonly formats: Connector<R>["formats"];
   readonly defaultFormat: string;
-  readonly deadLetter?: DeadLetterSink;
+  readonly deadLetter?: DeadLetterSink<R>;
   #ctx?: ConnectorContext<R>;
   #inner?: Connector<R>;
   #term?: LeaseTerm;
@@ -63,9 +63,9 @@ class LeasedConnector<R extends SourceRecord> implements Connector<R> {
     this.defaultFormat = shape.defaultFormat;
     if (shape.deadLetter) {
       this.deadLetter = {
-        write: (entry: DeadLetterEntry) => {
+        write: (entry: DeadLetterEntry, record: R) => {
           if (!this.#inner?.deadLetter) throw new Error(`${this.name}: no active dead-letter sink`);
-          return this.#inner.deadLetter.write(entry);
+          return this.#inner.deadLetter.write(entry, record);
         },
       };
     }

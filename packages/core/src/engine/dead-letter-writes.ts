@@ -3,8 +3,10 @@
  * retried until it is stored, since a record is acknowledged only once it is.
  */
 
+import type { SourceRecord } from "../connector.js";
+import type { DeadLetterEntry, DeadLetterSink } from "../dead-letters.js";
 import { type Clock, sleep } from "./clock.js";
-import { type DeadLetterSink, toDeadLetterEntry } from "./dead-letter.js";
+import { toDeadLetterEntry } from "./dead-letter.js";
 import type { Logger } from "./logger.js";
 import type { DeadLetterReason, DeliveryLabels, EngineMetrics } from "./metrics.js";
 import type { PendingRecord } from "./pending.js";
@@ -63,7 +65,7 @@ export async function deadLetterRecords(
   let written = 0;
   for (const p of records) {
     const entry = toDeadLetterEntry(p.record, { ...failure, ...labels, now: deps.clock.now() });
-    if (!(await writeUntilStored(deps, route, entry))) break;
+    if (!(await writeUntilStored(deps, route, entry, p.record))) break;
     p.deliveryDone("dead-lettered");
     written += 1;
   }
@@ -74,11 +76,12 @@ export async function deadLetterRecords(
 async function writeUntilStored(
   deps: DeadLetterDeps,
   route: ResolvedRoute,
-  entry: Parameters<DeadLetterSink["write"]>[0],
+  entry: DeadLetterEntry,
+  record: SourceRecord,
 ): Promise<boolean> {
   for (let failures = 1; !deps.signal.aborted; failures += 1) {
     try {
-      await (route.deadLetter ?? deps.deadLetter).write(entry);
+      await (route.deadLetter ?? deps.deadLetter).write(entry, record);
       if (!deps.deadLetterHealth.ok) deps.deadLetterHealth = { ok: true };
       return true;
     } catch (error) {

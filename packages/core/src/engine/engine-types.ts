@@ -1,8 +1,8 @@
 /** The engine's public types: what it is built from, what it answers, what it reports. */
 import type { Invoker } from "../client/types.js";
 import type { Connector, ConnectorHealth } from "../connector.js";
+import type { DeadLetterSink } from "../dead-letters.js";
 import type { Clock } from "./clock.js";
-import type { DeadLetterSink } from "./dead-letter.js";
 import type { Logger } from "./logger.js";
 import type { EngineMetrics } from "./metrics.js";
 import type { Reconfiguration, ReconfigureResult } from "./reconfigure.js";

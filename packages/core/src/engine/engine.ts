@@ -13,9 +13,10 @@ import type {
   RecordOutcome,
   SourceRecord,
 } from "../connector.js";
+import type { DeadLetterSink } from "../dead-letters.js";
 import { Backpressure } from "./backpressure.js";
 import { systemClock } from "./clock.js";
-import { createDeadLetterSink, type DeadLetterSink } from "./dead-letter.js";
+import { createDeadLetterSink } from "./dead-letter.js";
 import { type DeliveryDeps, deliverBatch } from "./delivery.js";
 import type {
   Engine,

@@ -14,16 +14,13 @@ export type {
   TraceContext,
 } from "../connector.js";
 export { type Clock, systemClock } from "./clock.js";
+export { createDeadLetterSink, describeError, toDeadLetterEntry } from "./dead-letter.js";
 export {
-  createDeadLetterSink,
+  createFileDeadLetterReader,
   createFileDeadLetterSink,
-  type DeadLetterEntry,
-  type DeadLetterError,
-  type DeadLetterSink,
-  describeError,
   type FileDeadLetterSinkOptions,
-  toDeadLetterEntry,
-} from "./dead-letter.js";
+  replayedFileOf,
+} from "./dead-letter-file.js";
 export {
   createEngine,
   type Engine,

@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import type { Connector, InvocationMode, PayloadFormat, SourceRecord } from "../connector.js";
-import type { DeadLetterSink } from "./dead-letter.js";
+import type { DeadLetterSink } from "../dead-letters.js";
 import { compileFilter, type Predicate } from "./pattern.js";
 import { type BatchConfig, type DeliveryPolicy, type RouteInput, routeSchema } from "./schema.js";
 

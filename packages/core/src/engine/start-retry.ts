@@ -8,8 +8,8 @@ import type {
   FormatInfo,
   SourceRecord,
 } from "../connector.js";
+import type { DeadLetterEntry, DeadLetterSink } from "../dead-letters.js";
 import { type Clock, systemClock } from "./clock.js";
-import type { DeadLetterEntry, DeadLetterSink } from "./dead-letter.js";
 import { type Logger, silentLogger } from "./logger.js";
 
 export interface StartRetryOptions {
@@ -40,7 +40,7 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
   readonly type: string;
   readonly formats: Connector<R>["formats"];
   readonly defaultFormat: string;
-  readonly deadLetter?: DeadLetterSink;
+  readonly deadLetter?: DeadLetterSink<R>;
   readonly #create: () => Connector<R>;
   readonly #first: number;
   readonly #max: number;
@@ -70,7 +70,8 @@ class StartRetryConnector<R extends SourceRecord> implements Connector<R> {
     // Routes bind these once; they forward to whichever instance is running.
     if (this.#current.deadLetter) {
       this.deadLetter = {
-        write: (entry: DeadLetterEntry) => this.#current.deadLetter!.write(entry),
+        write: (entry: DeadLetterEntry, record: R) =>
+          this.#current.deadLetter!.write(entry, record),
       };
     }
     if (!this.#current.onResult) this.onResult = undefined;

@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiError } from "../../src/client/errors.js";
+import { parseDeadLetterEntry, reviveRecord } from "../../src/dead-letters.js";
+import { createDeadLetterSink, toDeadLetterEntry } from "../../src/engine/dead-letter.js";
 import {
-  createDeadLetterSink,
+  createFileDeadLetterReader,
   createFileDeadLetterSink,
-  toDeadLetterEntry,
-} from "../../src/engine/dead-letter.js";
+  replayedFileOf,
+} from "../../src/engine/dead-letter-file.js";
 import { record } from "./fakes.js";
 
 const base = {
@@ -31,6 +33,7 @@ describe("toDeadLetterEntry", () => {
     });
     expect(toDeadLetterEntry(r, base)).toEqual({
       version: 1,
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       reason: "retries exhausted",
       route: "orders",
       target: base.target,
@@ -84,10 +87,10 @@ describe("file dead-letter sink", () => {
     const sink = createFileDeadLetterSink({ path });
     const a = toDeadLetterEntry(record("a"), base);
     const b = toDeadLetterEntry(record("b"), base);
-    await Promise.all([sink.write(a), sink.write(b)]);
+    await Promise.all([sink.write(a, record("a")), sink.write(b, record("b"))]);
     await sink.close();
     const again = createDeadLetterSink({ type: "file", path, fsync: false });
-    await again.write(a);
+    await again.write(a, record("a"));
     await again.close?.();
     const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
     expect(lines.map((l) => JSON.parse(l).record.id)).toEqual(["a", "b", "a"]);
@@ -97,9 +100,9 @@ describe("file dead-letter sink", () => {
     const blocker = join(dir, "file-not-dir");
     await writeFile(blocker, "");
     const sink = createFileDeadLetterSink({ path: join(blocker, "dlq.jsonl") });
-    await expect(sink.write(toDeadLetterEntry(record("a"), base))).rejects.toThrow();
+    await expect(sink.write(toDeadLetterEntry(record("a"), base), record("a"))).rejects.toThrow();
     await rm(blocker);
-    await sink.write(toDeadLetterEntry(record("b"), base));
+    await sink.write(toDeadLetterEntry(record("b"), base), record("b"));
     await sink.close();
     const text = await readFile(join(blocker, "dlq.jsonl"), "utf8");
     expect(
@@ -108,5 +111,72 @@ describe("file dead-letter sink", () => {
         .split("\n")
         .map((l) => JSON.parse(l).record.id),
     ).toEqual(["b"]);
+  });
+});
+
+describe("reading dead letters back", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "fgc-dlq-read-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const collect = async (reader: ReturnType<typeof createFileDeadLetterReader>, replay = false) => {
+    const out = [];
+    for await (const stored of reader.read({ replay })) out.push(stored);
+    return out;
+  };
+
+  it("gives each entry a distinct id, and revives its record with the original bytes", () => {
+    const binary = Buffer.from([0xff, 0x00, 0x41]);
+    const r = record("r", { body: binary, orderingKey: "k", timestamp: Date.UTC(2024, 1, 2) });
+    const a = toDeadLetterEntry(r, base);
+    expect(a.id).not.toBe(toDeadLetterEntry(r, base).id);
+    const parsed = parseDeadLetterEntry(JSON.stringify(a))!;
+    expect(reviveRecord(parsed)).toEqual(r);
+    expect(reviveRecord(toDeadLetterEntry(record("j", { body: { x: 1 } }), base)).body).toEqual({
+      x: 1,
+    });
+  });
+
+  it("derives a stable id for entries written before ids, and skips lines that are no entry", async () => {
+    const path = join(dir, "old.jsonl");
+    const { id: _, ...old } = toDeadLetterEntry(record("old"), base);
+    await writeFile(path, `${JSON.stringify(old)}\nnot json\n{"version":2}\n`);
+    const first = await collect(createFileDeadLetterReader({ path }));
+    const second = await collect(createFileDeadLetterReader({ path }));
+    expect(first.map((s) => s.entry.record.id)).toEqual(["old"]);
+    expect(first[0]!.entry.id).toMatch(/^h-[0-9a-f]{24}$/);
+    expect(second[0]!.entry.id).toBe(first[0]!.entry.id);
+  });
+
+  it("marks replayed entries in the sidecar, only during a replay, and reads them as replayed after", async () => {
+    const path = join(dir, "dlq.jsonl");
+    const sink = createFileDeadLetterSink({ path });
+    for (const id of ["a", "b", "c"])
+      await sink.write(toDeadLetterEntry(record(id), base), record(id));
+    await sink.close();
+    const reader = createFileDeadLetterReader({ path });
+    const listed = await collect(reader);
+    expect(listed.map((s) => s.replayed)).toEqual([false, false, false]);
+    await expect(listed[0]!.markReplayed()).rejects.toThrow(/only during a replay/);
+    const replaying = await collect(reader, true);
+    await replaying[1]!.markReplayed();
+    await reader.close();
+    expect((await readFile(replayedFileOf(path), "utf8")).trim()).toBe(replaying[1]!.entry.id);
+    const after = await collect(createFileDeadLetterReader({ path }));
+    expect(after.map((s) => [s.entry.record.id, s.replayed])).toEqual([
+      ["a", false],
+      ["b", true],
+      ["c", false],
+    ]);
+  });
+
+  it("reads an absent file as empty", async () => {
+    expect(await collect(createFileDeadLetterReader({ path: join(dir, "none.jsonl") }))).toEqual(
+      [],
+    );
   });
 });

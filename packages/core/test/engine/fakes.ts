@@ -12,7 +12,7 @@ import type {
   RecordOutcome,
   SourceRecord,
 } from "../../src/connector.js";
-import type { DeadLetterEntry, DeadLetterSink } from "../../src/engine/dead-letter.js";
+import type { DeadLetterEntry, DeadLetterSink } from "../../src/dead-letters.js";
 import { createEngine, type Engine, type EngineOptions } from "../../src/engine/engine.js";
 import { type EngineMetrics, noopMetrics } from "../../src/engine/metrics.js";
 
@@ -176,17 +176,20 @@ export class FakeInvoker implements Invoker {
 
 export class MemorySink implements DeadLetterSink {
   readonly entries: DeadLetterEntry[] = [];
+  /** The records the engine handed with each entry. */
+  readonly records: SourceRecord[] = [];
   /** How many of the next writes fail. */
   failures = 0;
   attempts = 0;
 
-  async write(entry: DeadLetterEntry): Promise<void> {
+  async write(entry: DeadLetterEntry, record: SourceRecord): Promise<void> {
     this.attempts += 1;
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error("disk full");
     }
     this.entries.push(entry);
+    this.records.push(record);
   }
 }
 

@@ -274,7 +274,7 @@ describe("batching", () => {
 });
 
 describe("a connector's own dead-letter sink", () => {
-  it("takes that connector's dead letters instead of the engine's sink", async () => {
+  it("takes that connector's dead letters, with its own record, instead of the engine's sink", async () => {
     const own = new MemorySink();
     const native = Object.assign(new FakeConnector("native"), { deadLetter: own });
     const plain = new FakeConnector("plain");
@@ -293,10 +293,14 @@ describe("a connector's own dead-letter sink", () => {
       deadLetter: engineSink,
     });
     await engine.start();
-    void native.push(record("n1"));
+    const n1 = record("n1", { body: Buffer.from([0xff, 0x01]) });
+    void native.push(n1);
     void plain.push(record("p1"));
     await settle();
     expect(own.entries.map((e) => e.record.id)).toEqual(["n1"]);
+    // The connector's sink gets the very record it pushed, not a copy decoded from the entry.
+    expect(own.records[0]!.id).toBe("n1");
+    expect(own.records[0]!.body).toBe(n1.body);
     expect(engineSink.entries.map((e) => e.record.id)).toEqual(["p1"]);
     expect(native.outcomes.get("n1")).toBe("dead-lettered");
     await engine.stop();

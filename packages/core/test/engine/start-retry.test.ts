@@ -120,8 +120,10 @@ describe("withStartRetry", () => {
       return Object.assign(new FakeConnector("native"), { deadLetter: sink });
     });
     await c.start(ctx());
-    await c.deadLetter!.write({ record: { id: "x" } } as never);
+    const r = record("x");
+    await c.deadLetter!.write({ record: { id: "x" } } as never, r);
     expect(sinks[0]!.entries).toHaveLength(1);
+    expect(sinks[0]!.records).toEqual([r]);
   });
 
   it("forwards pauseKey and resumeKey, and pauses the keys again on a fresh instance", async () => {

@@ -252,8 +252,17 @@ function admin(kafka: Kafka): Admin {
       await ready();
       const list = await a.fetchOffsets({ groupId, topics: [...topics] });
       return list.flatMap((t) =>
-        t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
+        t.partitions.map((p) => ({
+          topic: t.topic,
+          partition: p.partition,
+          offset: p.offset,
+          metadata: p.metadata,
+        })),
       );
+    },
+    async resetToEarliest(groupId, topic) {
+      await ready();
+      await a.resetOffsets({ groupId, topic, earliest: true });
     },
     async listTopics() {
       await ready();

@@ -123,6 +123,14 @@ function admin(connection: KafkaConnection): Admin {
           })),
         );
     },
+    async resetToEarliest(groupId, topic) {
+      const low = await listOffsets(topic, -2n);
+      const a = await ready();
+      const partitionOffsets = [...low].map(([partition, offset]) => ({ partition, offset }));
+      await typed(
+        a.alterConsumerGroupOffsets({ groupId, topics: [{ name: topic, partitionOffsets }] }),
+      );
+    },
     async listTopics() {
       const a = await ready();
       return typed(a.listTopics());

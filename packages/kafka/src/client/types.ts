@@ -11,6 +11,8 @@ export interface TopicPartitionOffset {
   partition: number;
   /** The next offset to read (Kafka's committed-offset meaning). */
   offset: string;
+  /** Committed with the offset (what `dlq replay` also replayed past it). */
+  metadata?: string | null;
 }
 
 export interface FetchedBatch {
@@ -91,6 +93,8 @@ export interface Admin {
   /** Offset of the first record at or after `timestamp` per partition (the end when none). */
   offsetsAt(topic: string, timestamp: number): Promise<{ partition: number; offset: string }[]>;
   committed(groupId: string, topics: readonly string[]): Promise<TopicPartitionOffset[]>;
+  /** Moves a group with no members back to the start of `topic` (forgetting its metadata). */
+  resetToEarliest(groupId: string, topic: string): Promise<void>;
   listTopics(): Promise<string[]>;
   stop(): Promise<void>;
 }

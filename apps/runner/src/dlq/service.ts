@@ -1,0 +1,71 @@
+/**
+ * Dead letters for the admin API: list, inspect and replay, reading the same stores as
+ * `fgconnect dlq` and replaying through the same path, with the daemon's FunctionGraph client.
+ */
+import type { DeadLetterEntry, Invoker, Logger, StoredDeadLetter } from "@fgconnect/core";
+import type { Config } from "../config/schema.js";
+import { compileEntryFilter, type FilterOptions } from "./filter.js";
+import { type ReplaySummary, replay } from "./replay.js";
+import { openStore, reviverFor } from "./store.js";
+
+export interface DeadLetterQuery extends FilterOptions {
+  /** `file` (default) or a connector with its own dead-letter topic. */
+  sink?: string;
+}
+
+export type ListedDeadLetter = DeadLetterEntry & { replayed: boolean };
+
+export interface DeadLetterService {
+  /** The matching dead letters, oldest first. */
+  list(query: DeadLetterQuery): Promise<{ store: string; entries: ListedDeadLetter[] }>;
+  replay(
+    query: DeadLetterQuery & { to?: string; all?: boolean },
+  ): Promise<ReplaySummary & { store: string; replayed: number; skipped: number }>;
+}
+
+export function deadLetterService(
+  config: Config,
+  context: { configDir: string; logger: Logger; invoker: Invoker },
+): DeadLetterService {
+  async function read<T>(
+    query: DeadLetterQuery,
+    options: { replay: boolean; all?: boolean },
+    use: (entries: StoredDeadLetter[], store: ReturnType<typeof openStore>) => Promise<T>,
+  ): Promise<T> {
+    const filter = compileEntryFilter(query);
+    const store = openStore(config, query.sink, context);
+    try {
+      const entries: StoredDeadLetter[] = [];
+      for await (const stored of store.read(options))
+        if (filter(stored.entry)) entries.push(stored);
+      return await use(entries, store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  return {
+    list: (query) =>
+      read(query, { replay: false }, async (entries, store) => ({
+        store: store.location,
+        entries: entries.map((s) => ({ ...s.entry, replayed: s.replayed })),
+      })),
+    replay: (query) =>
+      read(query, { replay: true, all: query.all }, async (entries, store) => {
+        const todo = entries.filter((s) => query.all || !s.replayed);
+        const summary =
+          todo.length === 0
+            ? { delivered: 0, deadLettered: 0, abandoned: 0 }
+            : await replay(config, context.invoker, store, reviverFor(config), todo, {
+                to: query.to,
+                logger: context.logger,
+              });
+        return {
+          store: store.location,
+          ...summary,
+          replayed: todo.length - summary.abandoned,
+          skipped: entries.length - todo.length,
+        };
+      }),
+  };
+}

@@ -1,0 +1,56 @@
+import type { DeadLetterEntry } from "@fgconnect/core";
+import { describe, expect, it } from "vitest";
+import { reviverFor } from "../src/dlq/store.js";
+
+const entry = (source: string, body: DeadLetterEntry["record"]["body"], encoding = "json") =>
+  ({
+    version: 1,
+    id: `e-${source}`,
+    reason: "retries exhausted",
+    route: "r",
+    target: "urn:x",
+    mode: "sync",
+    attempts: 1,
+    firstAttemptAt: null,
+    deadLetteredAt: new Date(0).toISOString(),
+    error: null,
+    record: {
+      id: "r1",
+      source,
+      timestamp: new Date(0).toISOString(),
+      size: 1,
+      attributes: {
+        topic: "t",
+        partition: 0,
+        offset: "5",
+        key: null,
+        keyEncoding: "utf8",
+        headers: {},
+        headerEncodings: {},
+      },
+      bodyEncoding: encoding,
+      body,
+    },
+  }) as DeadLetterEntry;
+
+const config = {
+  connectors: { api: { type: "http" }, ticks: { type: "cron" }, orders: { type: "kafka" } },
+} as never;
+
+describe("reviving dead letters for a replay", () => {
+  it("gives each connector type's own record back, and refuses types whose records an entry cannot hold", () => {
+    const revive = reviverFor(config);
+    expect(revive(entry("ticks", { time: "t" })).body).toEqual({ time: "t" });
+    const kafka = revive(entry("orders", "hello", "utf8")) as unknown as {
+      body: Buffer;
+      bodyIsUtf8: boolean;
+    };
+    expect(kafka.body).toEqual(Buffer.from("hello"));
+    expect(kafka.bodyIsUtf8).toBe(true);
+    expect(() => revive(entry("api", "x", "utf8"))).toThrow(
+      /connector "api" \(http\) cannot replay/,
+    );
+    // A connector gone from the config: its record as a plain one.
+    expect(revive(entry("gone", { a: 1 })).source).toBe("gone");
+  });
+});
