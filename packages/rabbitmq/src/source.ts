@@ -2,7 +2,8 @@
  * The RabbitMQ source: connects with amqplib, consumes queues on one channel, turns each
  * delivery into a record, and acknowledges it (basic.ack) only once the engine reports it
  * delivered or dead-lettered. A lost connection is re-made with backoff; the broker then
- * redelivers whatever was unacknowledged. Topology, queue depths and records: files of their own.
+ * redelivers whatever was unacknowledged. Topology, queue depths, records, the channel's life and
+ * the reconnect loop: files of their own.
  */
 import type {
   Connector,
@@ -13,22 +14,17 @@ import type {
   PayloadFormat,
   RecordOutcome,
 } from "@fgconnect/core";
-import {
-  type BrokerStats,
-  brokerStats,
-  lazyRequire,
-  reconnectDelayMs,
-  STOP_GRACE_MS,
-} from "@fgconnect/core/internal";
+import { type BrokerStats, brokerStats, lazyRequire } from "@fgconnect/core/internal";
 import type * as Amqplib from "amqplib";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
+import { closeInOrder, openChannel } from "./channel-lifecycle.js";
 import { brokerLabel, brokerUrls, connectArgs } from "./connect-options.js";
 import { connectError, reasonOf, topologyError } from "./errors.js";
 import { rabbitmqFormats } from "./formats.js";
 import { consumedQueues, type ResolvedRabbitmqOptions } from "./options.js";
 import { QueueDepths } from "./queue-depths.js";
+import { ReconnectLoop } from "./reconnect-loop.js";
 import { type RabbitmqRecord, toMessage, toRecord } from "./record.js";
-import { declareTopology } from "./topology.js";
 
 export type { RabbitmqRecord } from "./record.js";
 
@@ -72,10 +68,8 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
   private ops: Promise<void> = Promise.resolve();
   private paused = false;
   private stopping = false;
-  private reconnectTimer?: NodeJS.Timeout;
-  private attempts = 0;
+  private readonly reconnect: ReconnectLoop;
   private urlIndex = 0;
-  private lostAt = 0;
   private dropReason?: string;
   private lastError?: string;
 
@@ -89,6 +83,19 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     this.connectionName = options.connectionName ?? `fgconnect-${name}-${replicaId}`;
     this.depths = new QueueDepths(this.queues);
     this.formats = rabbitmqFormats({ region: options.region, instanceId: options.instanceId });
+    this.reconnect = new ReconnectLoop(options.reconnect, {
+      connect: () => this.connect(false),
+      stopping: () => this.stopping,
+      restored: (downMs, attempts) =>
+        this.ctx?.logger.info(
+          { connector: this.name, broker: this.broker, downMs, attempts },
+          "rabbitmq connection restored",
+        ),
+      failed: (err) => {
+        this.lastError = reasonOf(err);
+        this.ctx?.logger.debug({ connector: this.name, err }, "rabbitmq reconnect failed");
+      },
+    });
     if (options.onFailure === "reject") {
       this.deadLetter = {
         write: async (entry) => {
@@ -131,7 +138,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.reconnectTimer);
+    this.reconnect.cancel();
     this.syncConsumers();
     await this.ops;
     const model = this.model;
@@ -144,19 +151,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
         if (p.generation === this.generation) this.nack(channel, p.message, true);
     }
     this.pending.clear();
-    if (!model) return;
-    let timer: NodeJS.Timeout | undefined;
-    // Closing the channel first flushes its acknowledgements: they are written in order with
-    // channel.close, whereas connection.close could overtake them.
-    await Promise.race([
-      (channel ? channel.close().catch(() => {}) : Promise.resolve()).then(() =>
-        model.close().catch(() => {}),
-      ),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    if (model) await closeInOrder(model, channel);
   }
 
   health(): ConnectorHealth {
@@ -191,18 +186,17 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     });
     model.on("close", (err?: Error) => this.onLost(model, err));
     try {
-      const channel = await model.createChannel();
-      channel.on("error", (err: Error) => {
-        this.dropReason = reasonOf(err);
-        this.lastError = this.dropReason;
+      const channel = await openChannel(model, this.queues, this.options, {
+        error: (err) => {
+          this.dropReason = reasonOf(err);
+          this.lastError = this.dropReason;
+        },
+        // A channel the broker closed (a deleted queue, a refused command) takes the connection
+        // with it, so that the reconnect sets everything up again.
+        closed: (channel) => {
+          if (this.channel === channel && !this.stopping) model.close().catch(() => {});
+        },
       });
-      // A channel the broker closed (a deleted queue, a refused command) takes the connection
-      // with it, so that the reconnect sets everything up again.
-      channel.on("close", () => {
-        if (this.channel === channel && !this.stopping) model.close().catch(() => {});
-      });
-      await declareTopology(channel, this.queues, this.options);
-      await channel.prefetch(this.options.prefetch, false);
       if (this.stopping) throw new Error("stopped while connecting");
       this.generation += 1;
       this.model = model;
@@ -311,9 +305,7 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
     this.depths.forget();
     this.consumers.clear();
     if (this.stopping) return;
-    this.lostAt = Date.now();
-    this.attempts = 0;
-    const delay = this.nextDelay();
+    const delay = this.reconnect.lost();
     this.ctx?.logger.warn(
       {
         connector: this.name,
@@ -324,36 +316,6 @@ export class RabbitmqConnector implements Connector<RabbitmqRecord> {
       "rabbitmq connection lost; reconnecting (unacknowledged messages will be redelivered)",
     );
     this.dropReason = undefined;
-    this.scheduleReconnect(delay);
-  }
-
-  private nextDelay(): number {
-    this.attempts += 1;
-    return reconnectDelayMs(this.attempts, this.options.reconnect);
-  }
-
-  private scheduleReconnect(delay: number): void {
-    this.reconnectTimer = setTimeout(() => {
-      this.connect(false).then(
-        () => {
-          this.ctx?.logger.info(
-            {
-              connector: this.name,
-              broker: this.broker,
-              downMs: Date.now() - this.lostAt,
-              attempts: this.attempts,
-            },
-            "rabbitmq connection restored",
-          );
-        },
-        (err: unknown) => {
-          if (this.stopping) return;
-          this.lastError = reasonOf(err);
-          this.ctx?.logger.debug({ connector: this.name, err }, "rabbitmq reconnect failed");
-          this.scheduleReconnect(this.nextDelay());
-        },
-      );
-    }, delay);
-    this.reconnectTimer.unref?.();
+    this.reconnect.schedule(delay);
   }
 }
