@@ -5,7 +5,6 @@
  */
 
 import { setMaxListeners } from "node:events";
-import { z } from "zod";
 import type {
   Connector,
   ConnectorContext,
@@ -13,11 +12,10 @@ import type {
   RecordOutcome,
   SourceRecord,
 } from "../connector.js";
-import type { DeadLetterSink } from "../dead-letters.js";
 import { Backpressure } from "./backpressure.js";
 import { systemClock } from "./clock.js";
-import { createDeadLetterSink } from "./dead-letter.js";
 import { type DeliveryDeps, deliverBatch } from "./delivery.js";
+import { checkNames, deadLetterSinkOf, parseLimits } from "./engine-options.js";
 import type {
   Engine,
   EngineOptions,
@@ -25,16 +23,22 @@ import type {
   StopOptions,
   StopResult,
 } from "./engine-types.js";
-import { KeyShares } from "./key-shares.js";
+import type { KeyShares } from "./key-shares.js";
 import { LiveRecords } from "./live-records.js";
 import { silentLogger } from "./logger.js";
 import { withDefaultMetrics } from "./metrics.js";
 import { PendingRecord } from "./pending.js";
-import { type Reconfiguration, type ReconfigureResult, sourcesDiff } from "./reconfigure.js";
+import {
+  applyReconfiguration,
+  type Reconfiguration,
+  type ReconfigureHost,
+  type ReconfigureResult,
+} from "./reconfigure.js";
 import { Lanes, RouteTable } from "./route-table.js";
-import { EngineConfigError, type ResolvedRoute, resolveRoutes } from "./router.js";
-import { DEFAULTS, type DeadLetterConfigInput, limitsSchema } from "./schema.js";
+import { type ResolvedRoute, resolveRoutes } from "./router.js";
+import { DEFAULTS } from "./schema.js";
 import { Semaphore } from "./semaphore.js";
+import { SourcePauses } from "./source-pauses.js";
 
 export type {
   Engine,
@@ -64,15 +68,8 @@ export function createEngine(options: EngineOptions): Engine {
   checkNames(options.connectors);
   let active: readonly Connector[] = options.connectors;
   const routes = resolveRoutes(options.routes, active);
-  const limitsParsed = limitsSchema.safeParse(options.limits ?? {});
-  if (!limitsParsed.success) {
-    throw new EngineConfigError(`limits are invalid:\n${z.prettifyError(limitsParsed.error)}`, {
-      cause: limitsParsed.error,
-    });
-  }
-  const limits = limitsParsed.data;
-  const ownsSink = !isSink(options.deadLetter);
-  const sink = isSink(options.deadLetter) ? options.deadLetter : sinkFromConfig(options.deadLetter);
+  const limits = parseLimits(options.limits);
+  const { sink, owned: ownsSink } = deadLetterSinkOf(options.deadLetter);
   const metrics = withDefaultMetrics(options.metrics);
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
@@ -86,7 +83,7 @@ export function createEngine(options: EngineOptions): Engine {
   const retiring = new Map<Connector, RouteTable>();
   const stopsUnderWay = new Map<Connector, Promise<void>>();
   let state: EngineState = "created";
-  let sourcesPaused = false;
+  const pauses = new SourcePauses(() => active, backpressure, limits, metrics, logger);
   let stopping: Promise<StopResult> | undefined;
   let reconfiguring = false;
 
@@ -153,7 +150,7 @@ export function createEngine(options: EngineOptions): Engine {
     if (shares && record.orderingKey !== undefined) shares.add(record.orderingKey, bytes);
     const transition = backpressure.add(bytes);
     metrics.buffered(backpressure.records, backpressure.bytes);
-    if (transition === "pause") pauseSources();
+    if (transition === "pause") pauses.pauseAll();
     for (const route of matched) routing.add(route, record.orderingKey, pending, bytes);
     return promise;
   }
@@ -169,45 +166,8 @@ export function createEngine(options: EngineOptions): Engine {
     const transition = backpressure.remove(p.bytes);
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (outcome === "abandoned") metrics.abandoned(p.source, 1);
-    if (transition === "resume" && (state === "running" || state === "starting")) resumeSources();
-  }
-
-  function pauseSources(): void {
-    if (sourcesPaused) return;
-    sourcesPaused = true;
-    logger.info({ buffered: backpressure.records, bytes: backpressure.bytes }, "pausing sources");
-    for (const c of active) {
-      metrics.paused({ source: c.name });
-      guard(() => c.pause(), c, "pause");
-    }
-  }
-
-  function resumeSources(): void {
-    if (!sourcesPaused) return;
-    sourcesPaused = false;
-    logger.info({ buffered: backpressure.records, bytes: backpressure.bytes }, "resuming sources");
-    for (const c of active) {
-      metrics.resumed({ source: c.name });
-      guard(() => c.resume(), c, "resume");
-    }
-  }
-
-  /** Fair shares of the buffer per ordering key, for a connector that can pause one key. */
-  function keyShares(c: Connector): KeyShares | undefined {
-    if (typeof c.pauseKey !== "function" || typeof c.resumeKey !== "function") return undefined;
-    return new KeyShares(
-      limits,
-      (key) => guard(() => c.pauseKey!(key), c, "pauseKey"),
-      (key) => guard(() => c.resumeKey!(key), c, "resumeKey"),
-    );
-  }
-
-  function guard(fn: () => void, c: Connector, what: string): void {
-    try {
-      fn();
-    } catch (error) {
-      logger.error({ connector: c.name, err: String(error) }, `connector ${what}() threw`);
-    }
+    if (transition === "resume" && (state === "running" || state === "starting"))
+      pauses.resumeAll();
   }
 
   async function stop(stopOptions?: StopOptions): Promise<StopResult> {
@@ -218,7 +178,7 @@ export function createEngine(options: EngineOptions): Engine {
       return { drained: true, abandoned: 0 };
     }
     state = "stopping";
-    pauseSources();
+    pauses.pauseAll();
     const tables = [table, ...retiring.values()];
     for (const t of tables) t.flushAll();
     const drained = await live.drained(deadlineMs);
@@ -257,77 +217,42 @@ export function createEngine(options: EngineOptions): Engine {
 
   function startConnector(c: Connector): Promise<void> {
     const labels = { source: c.name };
-    const shares = keyShares(c);
+    const shares = pauses.keyShares(c);
     const ctx: ConnectorContext = { push: (record) => push(c, labels, shares, record), logger };
     return c.start(ctx);
   }
 
-  /** Pauses a connector leaving in a reconfigure, lets its records finish, then stops it. */
-  async function retire(c: Connector, deadlineMs: number): Promise<number> {
-    guard(() => c.pause(), c, "pause");
-    const drained = await live.drained(deadlineMs, c.name);
-    if (state !== "running") return 0; // a stop came meanwhile: it finishes this connector
-    let abandoned = 0;
-    if (!drained) {
-      for (const p of live.list(c.name)) {
-        p.abandon();
-        abandoned += 1;
-      }
-      logger.warn(
-        { connector: c.name, abandoned, deadlineMs },
-        "drain deadline passed; records abandoned",
-      );
-    }
-    await Promise.resolve(); // the connector sees every outcome before its stop()
-    if (state !== "running") return abandoned;
-    // Kept in `retiring` until stopped: a stop() meanwhile waits for this one, not a second.
-    const stopped = stopConnector(c);
-    stopsUnderWay.set(c, stopped);
-    await stopped;
-    stopsUnderWay.delete(c);
-    retiring.delete(c);
-    return abandoned;
-  }
+  const host: ReconfigureHost = {
+    running: () => state === "running",
+    get active() {
+      return active;
+    },
+    set active(connectors) {
+      active = connectors;
+    },
+    swapTable(next) {
+      const old = table;
+      table = new RouteTable(next, clock, lanes, hardStop.signal);
+      return old;
+    },
+    retiring,
+    stopsUnderWay,
+    live,
+    pauses,
+    logger,
+    startConnector,
+    stopConnector,
+    warnUnrouted,
+  };
 
   async function reconfigure(change: Reconfiguration): Promise<ReconfigureResult> {
     if (state !== "running") throw new Error(`the engine cannot be reconfigured: it is ${state}`);
     if (reconfiguring) throw new Error("the engine is already being reconfigured");
     checkNames(change.connectors);
     const next = resolveRoutes(change.routes, change.connectors);
-    const { leaving, joining } = sourcesDiff(active, change.connectors);
     reconfiguring = true;
     try {
-      // The swap happens here, between two records: from now on pushes take the new routes,
-      // except those of leaving connectors, which keep the table they ran with until stopped.
-      const old = table;
-      table = new RouteTable(next, clock, lanes, hardStop.signal);
-      for (const c of leaving) retiring.set(c, old);
-      active = active.filter((c) => !leaving.includes(c));
-      old.flushAll();
-      warnUnrouted(change.connectors, next);
-      const deadlineMs = change.deadlineMs ?? DEFAULTS.stopDeadlineMs;
-      const abandoned = await Promise.all(leaving.map((c) => retire(c, deadlineMs)));
-      const failed: ReconfigureResult["failed"] = [];
-      if (state === "running") {
-        // Started only once those they replace are stopped: the same port, lease, client id.
-        active = [...active, ...joining];
-        const started = await Promise.allSettled(joining.map(startConnector));
-        started.forEach((result, i) => {
-          const c = joining[i]!;
-          if (result.status === "fulfilled") {
-            if (sourcesPaused) guard(() => c.pause(), c, "pause");
-            return;
-          }
-          active = active.filter((a) => a !== c);
-          failed.push({ connector: c.name, error: result.reason });
-        });
-      }
-      return {
-        stopped: leaving.map((c) => c.name),
-        started: joining.filter((c) => active.includes(c)).map((c) => c.name),
-        failed,
-        abandoned: abandoned.reduce((a, b) => a + b, 0),
-      };
+      return await applyReconfiguration(host, change, next);
     } finally {
       reconfiguring = false;
     }
@@ -368,7 +293,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
       return {
         state,
-        paused: sourcesPaused,
+        paused: pauses.paused,
         buffered: { records: backpressure.records, bytes: backpressure.bytes },
         inFlight: deps.slots.inUse,
         deadLetter: deps.deadLetterHealth,
@@ -383,27 +308,4 @@ export function createEngine(options: EngineOptions): Engine {
 let captured: ((outcome: RecordOutcome) => void) | undefined;
 function captureResolve(resolve: (outcome: RecordOutcome) => void): void {
   captured = resolve;
-}
-
-function checkNames(connectors: readonly Connector[]): void {
-  const seen = new Set<string>();
-  for (const c of connectors) {
-    if (seen.has(c.name)) throw new EngineConfigError(`two connectors are named "${c.name}"`);
-    seen.add(c.name);
-  }
-}
-
-function isSink(value: DeadLetterSink | DeadLetterConfigInput): value is DeadLetterSink {
-  return typeof (value as DeadLetterSink).write === "function";
-}
-
-function sinkFromConfig(config: DeadLetterConfigInput): DeadLetterSink {
-  try {
-    return createDeadLetterSink(config);
-  } catch (error) {
-    if (!(error instanceof z.ZodError)) throw error;
-    throw new EngineConfigError(`deadLetter is invalid:\n${z.prettifyError(error)}`, {
-      cause: error,
-    });
-  }
 }
