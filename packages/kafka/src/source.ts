@@ -25,31 +25,29 @@ import type {
   ConnectorLag,
   RecordOutcome,
 } from "@fgconnect/core";
-import { Waiters } from "@fgconnect/core/internal";
 import { consumerLag, LAG_CACHE_MS, reusedFor, startOffsetsAt } from "./admin-queries.js";
+import { BatchHold } from "./batch-hold.js";
 import { BrokerStatus } from "./broker-status.js";
 import { clientFor } from "./client/select.js";
-import {
-  type Admin,
-  type BatchControl,
-  type ClientFactory,
-  coordinatorGone,
-  type FetchedBatch,
-  type GroupConsumer,
-  groupErrorAction,
-  type KafkaClient,
-  type TopicPartitionOffset,
+import type {
+  Admin,
+  BatchControl,
+  ClientFactory,
+  FetchedBatch,
+  GroupConsumer,
+  KafkaClient,
 } from "./client/types.js";
 import { CommitScheduler } from "./commit-scheduler.js";
+import { consumerSettings } from "./consumer-settings.js";
 import { DeadLetterTopic } from "./dead-letter.js";
 import { kafkaFormats } from "./formats.js";
+import { GroupMembership } from "./group-membership.js";
 import {
   deadLetterConnection,
   isRegexEntry,
   type ResolvedKafkaOptions,
   subscriptions,
 } from "./options.js";
-import { PartitionPauses } from "./partition-pauses.js";
 import { Partitions, type Tracked } from "./partitions.js";
 import { type KafkaRecord, toRecord } from "./record.js";
 
@@ -70,15 +68,9 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private readonly topics = new Set<string>();
   /** For a timestamp start: the first offset to deliver on partitions the group never committed. */
   private startOffsets = new Map<string, number>();
-  private paused = false;
-  private readonly partitionPauses = new PartitionPauses();
+  private readonly batchHold: BatchHold;
+  private readonly membership: GroupMembership;
   private stopped = false;
-  /** The group error that asks this member to rejoin: batches are handed back until it has. */
-  private rejoining?: unknown;
-  /** Group joins so far: a commit refused for an older generation asks for no rejoin. */
-  private generation = 0;
-  private readonly drainWaiters = new Waiters();
-  private readonly resumeWaiters = new Waiters();
   /** Records waiting per partition of the subscribed topics: high watermark − the group's commit. */
   readonly lag: () => Promise<ConnectorLag> = reusedFor(LAG_CACHE_MS, () =>
     this.withAdmin((admin) => consumerLag(admin, this.options.groupId, [...this.topics])),
@@ -93,11 +85,22 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     if (options.deadLetter) this.deadLetter = new DeadLetterTopic(options.deadLetter.topic);
     for (const t of options.topics) if (!isRegexEntry(t)) this.topics.add(t);
     this.brokers = new BrokerStatus(name, options.brokers, () => this.ctx?.logger);
+    this.batchHold = new BatchHold(options.heartbeatIntervalMs);
+    this.membership = new GroupMembership({
+      name,
+      options,
+      partitions: this.partitions,
+      consumer: () => this.consumer,
+      flush: () => this.commits.flush(),
+      stopped: () => this.stopped,
+      outage: () => this.brokers.outage !== undefined,
+      logger: () => this.ctx?.logger,
+    });
     this.commits = new CommitScheduler(this.partitions, options.commitIntervalMs, {
       commit: (offsets) => this.consumer?.commit(offsets),
-      generation: () => this.generation,
+      generation: () => this.membership.generation,
       failed: (error, offsets, generation, failing) =>
-        this.commitFailed(error, offsets, generation, failing),
+        this.membership.commitFailed(error, offsets, generation, failing),
     });
   }
 
@@ -138,76 +141,53 @@ export class KafkaConnector implements Connector<KafkaRecord> {
         startOffsetsAt(admin, o.groupId, subscriptions(o.topics), timestamp),
       );
     }
-    this.consumer = client.consumer(
-      {
-        groupId: o.groupId,
-        topics: subscriptions(o.topics),
-        fromBeginning: o.startFrom !== "latest",
-        sessionTimeoutMs: o.sessionTimeoutMs,
-        heartbeatIntervalMs: o.heartbeatIntervalMs,
-        rebalanceTimeoutMs: o.rebalanceTimeoutMs,
-        maxBytesPerPartition: o.fetch.maxBytesPerPartition,
-        maxBytes: o.fetch.maxBytes,
-        maxWaitMs: o.fetch.maxWaitMs,
+    this.consumer = client.consumer(consumerSettings(o), {
+      joined: (assignment) => this.onJoined(assignment),
+      rebalancing: () => {
+        ctx.logger.info(
+          { connector: this.name },
+          "consumer group rebalancing; committing delivered offsets",
+        );
+        void this.commits.flush();
       },
-      {
-        joined: (assignment) => this.onJoined(assignment),
-        rebalancing: () => {
-          ctx.logger.info(
-            { connector: this.name },
-            "consumer group rebalancing; committing delivered offsets",
-          );
-          void this.commits.flush();
-        },
-        alive: () => this.brokers.alive(),
-        unreachable: (reason) => this.brokers.lost(reason, this.stopped),
-        crashed: (error, restarting) => {
-          this.brokers.lastError = error.message;
-          // During an outage a crash is kafkajs giving up on a connection: already reported.
-          ctx.logger[this.brokers.outage ? "debug" : "warn"](
-            { connector: this.name, reason: error.message, restarting },
-            `Kafka consumer failed (${error.message}): ${restarting ? "restarting it" : "stopped"}`,
-          );
-          // Its partitions may move while it reconnects: what is in flight is committed as it settles.
-          this.partitions.retireAll();
-          this.brokers.joined = false;
-        },
+      alive: () => this.brokers.alive(),
+      unreachable: (reason) => this.brokers.lost(reason, this.stopped),
+      crashed: (error, restarting) => {
+        this.brokers.lastError = error.message;
+        // During an outage a crash is kafkajs giving up on a connection: already reported.
+        ctx.logger[this.brokers.outage ? "debug" : "warn"](
+          { connector: this.name, reason: error.message, restarting },
+          `Kafka consumer failed (${error.message}): ${restarting ? "restarting it" : "stopped"}`,
+        );
+        // Its partitions may move while it reconnects: what is in flight is committed as it settles.
+        this.partitions.retireAll();
+        this.brokers.joined = false;
       },
-    );
+    });
     await this.consumer.start((batch, control) => this.onBatch(batch, control));
   }
 
-  /**
-   * Backpressure holds the batch handler (heartbeating) instead of pausing kafkajs: a paused
-   * kafkajs consumer sleeps a whole fetch wait before it looks again, so each resume came late
-   * and a drained buffer sat idle. Held here, the next fetched batch is pushed as soon as the
-   * engine resumes, and nothing more is fetched meanwhile.
-   */
+  /** Holds the batch handler rather than pausing kafkajs (see batch-hold.ts for why). */
   pause(): void {
-    this.paused = true;
+    this.batchHold.pause();
   }
 
   resume(): void {
-    this.paused = false;
-    this.resumeWaiters.wakeAll();
+    this.batchHold.resume();
   }
 
-  /**
-   * One partition holds more than its share of the buffer: its batch handler is held (as for
-   * pause()) while the batches of the other partitions, handled concurrently, go on; so a big
-   * fetch of one partition cannot keep the others waiting.
-   */
+  /** Holds this partition's batch handler only; the other partitions go on. */
   pauseKey(key: string): void {
-    this.partitionPauses.pause(key);
+    this.batchHold.pauseKey(key);
   }
 
   resumeKey(key: string): void {
-    if (this.partitionPauses.resume(key)) this.resumeWaiters.wakeAll();
+    this.batchHold.resumeKey(key);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.resumeWaiters.wakeAll();
+    this.batchHold.release();
     this.commits.stop();
     // Every outcome is in: commit them while the consumer is still a group member.
     await this.commits.flush();
@@ -249,8 +229,7 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     for (const topic of Object.keys(assignment)) this.topics.add(topic);
     const partitions = this.partitions.assign(assignment);
     this.brokers.joined = true;
-    this.generation++;
-    this.rejoining = undefined;
+    this.membership.joined();
     this.brokers.alive();
     this.ctx?.logger.info({ connector: this.name, partitions }, "joined the consumer group");
     // What was delivered while the member was out goes now, not at the next interval.
@@ -260,33 +239,12 @@ export class KafkaConnector implements Connector<KafkaRecord> {
   private async onBatch(batch: FetchedBatch, control: BatchControl): Promise<void> {
     // Rejoining: hand the batch back unread (the other batches of the same fetch too, or each
     // would wait on its own); it is fetched again after the join.
-    if (this.rejoining) return this.handBack(control);
+    if (this.membership.rejoining) return this.membership.handBack(control);
     try {
       await this.consume(batch, control);
     } catch (error) {
-      const action = groupErrorAction(error);
-      if (!action) throw error;
-      if (!this.rejoining) {
-        this.rejoining = error;
-        if (action === "drain") await this.beforeRejoin();
-      }
-      return this.handBack(control);
+      return this.membership.batchFailed(error, control);
     }
-  }
-
-  /**
-   * Throws the group error, which makes kafkajs rejoin. When the coordinator is gone (a broker
-   * shutting down), first waits until it answers again: kafkajs would fail to find it, crash
-   * and come back as a new member, which the group holds until the old member's session
-   * expires. Rejoining as the same member after the broker's return takes a moment.
-   */
-  private async handBack(control: BatchControl): Promise<never> {
-    const error = this.rejoining;
-    if (coordinatorGone(error))
-      await this.consumer!.coordinatorAnswers(
-        () => this.stopped || !control.isRunning() || this.rejoining !== error,
-      );
-    throw error;
   }
 
   private async consume(batch: FetchedBatch, control: BatchControl): Promise<void> {
@@ -296,8 +254,8 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     const startAt = this.startOffsets.get(key);
     for (const message of batch.messages) {
       // A fetch may hold thousands of records: the engine's pause takes effect mid-batch.
-      if (this.held(batch)) await this.hold(control, batch);
-      if (this.rejoining) return this.handBack(control);
+      if (this.batchHold.held(batch)) await this.hold(control, batch);
+      if (this.membership.rejoining) return this.membership.handBack(control);
       if (!control.isRunning() || control.isStale() || this.stopped) return;
       const offset = Number(message.offset);
       // Re-fetched after a rejoin (the partition stayed ours): already pushed.
@@ -327,71 +285,20 @@ export class KafkaConnector implements Connector<KafkaRecord> {
     await this.hold(control, batch);
   }
 
-  /**
-   * Backpressure: waits, heartbeating, while the engine has sources or this partition paused
-   * (see pause(), pauseKey()). A rebalance ends the wait with the heartbeat's error; a stop or a stale batch ends it quietly.
-   */
-  private async hold(control: BatchControl, batch: FetchedBatch): Promise<void> {
-    while (this.held(batch) && !this.stopped && control.isRunning() && !control.isStale()) {
-      await this.resumeWaiters.wait(this.options.heartbeatIntervalMs);
-      if (this.rejoining) return this.handBack(control);
-      await control.heartbeat();
-    }
-  }
-
-  /** Paused as a whole, or this batch's partition over its share of the buffer. */
-  private held(batch: FetchedBatch): boolean {
-    return this.paused || this.partitionPauses.has(batch.topic, batch.partition);
+  /** Backpressure: waits while the engine has sources or this partition paused. */
+  private hold(control: BatchControl, batch: FetchedBatch): Promise<void> {
+    return this.batchHold.wait(
+      control,
+      batch,
+      () => this.stopped,
+      () => (this.membership.rejoining ? this.membership.handBack(control) : undefined),
+    );
   }
 
   private settled(tracked: Tracked, offset: number, outcome: RecordOutcome): void {
     if (outcome === "abandoned") tracked.commits.abandon(offset);
     else tracked.commits.settle(offset);
-    if (this.drainWaiters.size > 0 && this.partitions.inFlight() === 0) this.drainWaiters.wakeAll();
+    this.membership.settled();
     this.commits.schedule();
   }
-
-  /** The group rebalances: let in-flight records finish (bounded), commit, then rejoin. */
-  private async beforeRejoin(): Promise<void> {
-    const limit = Math.min(this.options.revokeDrainMs, this.options.sessionTimeoutMs / 2);
-    const pending = this.partitions.inFlight();
-    this.ctx?.logger.info(
-      { connector: this.name, inFlight: pending, waitMs: limit },
-      "rebalance: finishing in-flight records before rejoining",
-    );
-    if (pending > 0 && limit > 0) await this.drainWaiters.wait(limit);
-    await this.commits.flush();
-  }
-
-  /** Whether a failed commit is retried: a group error is settled by rejoining instead. */
-  private commitFailed(
-    error: unknown,
-    offsets: TopicPartitionOffset[],
-    generation: number,
-    failing: boolean,
-  ): boolean {
-    const reason = reasonOf(error);
-    if (groupErrorAction(error) && !this.stopped) {
-      // Sent for the generation before the last join: the join's own commit follows.
-      if (generation !== this.generation) return false;
-      // The group no longer takes this member's commits: rejoin now; the join commits.
-      if (!this.rejoining)
-        this.ctx?.logger.info(
-          { connector: this.name, reason },
-          `offset commit refused by the group (${reason}): rejoining, then committing`,
-        );
-      this.rejoining ??= error;
-      return false;
-    }
-    this.ctx?.logger[this.brokers.outage || failing || this.stopped ? "debug" : "warn"](
-      { connector: this.name, reason, offsets },
-      `offset commit failed (${reason}): retrying; the records stay uncommitted, never lost`,
-    );
-    return true;
-  }
-}
-
-/** The message of an error, without kafkajs's class-name prefix. */
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
