@@ -4,34 +4,25 @@
  * narrowed to a message key (`#key`) or a poison record (`@offset`); the partition stays paused
  * while any of its keys is.
  */
-export interface PartitionRef {
-  topic: string;
-  partition: number;
-}
-
 export class PartitionPauses {
+  /** Paused keys per partition lane. */
   readonly #keys = new Map<string, Set<string>>();
 
-  /** Pauses `key`; returns its partition when that partition was not paused before. */
-  pause(key: string): PartitionRef | undefined {
+  pause(key: string): void {
     const lane = laneOf(key);
-    if (!lane) return undefined;
-    const keys = this.#keys.get(lane.id);
-    if (keys) {
-      keys.add(key);
-      return undefined;
-    }
-    this.#keys.set(lane.id, new Set([key]));
-    return lane;
+    if (lane === undefined) return;
+    const keys = this.#keys.get(lane);
+    if (keys) keys.add(key);
+    else this.#keys.set(lane, new Set([key]));
   }
 
-  /** Resumes `key`; returns its partition when none of its keys is paused any more. */
-  resume(key: string): PartitionRef | undefined {
+  /** Resumes `key`; true when its partition has no paused key left. */
+  resume(key: string): boolean {
     const lane = laneOf(key);
-    const keys = lane && this.#keys.get(lane.id);
-    if (!lane || !keys?.delete(key) || keys.size > 0) return undefined;
-    this.#keys.delete(lane.id);
-    return lane;
+    const keys = lane === undefined ? undefined : this.#keys.get(lane);
+    if (!keys?.delete(key) || keys.size > 0) return false;
+    this.#keys.delete(lane!);
+    return true;
   }
 
   has(topic: string, partition: number): boolean {
@@ -39,9 +30,7 @@ export class PartitionPauses {
   }
 }
 
-function laneOf(key: string): (PartitionRef & { id: string }) | undefined {
-  // Kafka topic names hold no "/", "#" or "@": the first "/" ends the topic.
-  const match = /^([^/]+)\/(\d+)/.exec(key);
-  if (!match) return undefined;
-  return { topic: match[1]!, partition: Number(match[2]), id: match[0] };
+/** Kafka topic names hold no "/", "#" or "@": the first "/" and the digits after it end the lane. */
+function laneOf(key: string): string | undefined {
+  return /^[^/]+\/\d+/.exec(key)?.[0];
 }
