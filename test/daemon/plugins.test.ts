@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, relative, resolve } from "node:path";
@@ -21,13 +21,21 @@ let server: Server;
 let statusUrl: string;
 /** What the polled URL answers now. */
 let status = { version: 1 };
+/** Whether the function `flaky` throws. */
+let flakyFails = true;
 const running: DaemonProcess[] = [];
 
 beforeAll(async () => {
   emu = await startEmulator({
     log: false,
     auth: false,
-    functions: { watch: async (event: unknown) => ({ seen: event }) },
+    functions: {
+      watch: async (event: unknown) => ({ seen: event }),
+      flaky: async (event: unknown) => {
+        if (flakyFails) throw new Error("flaky is down");
+        return { seen: event };
+      },
+    },
   });
   server = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(status));
@@ -44,7 +52,7 @@ afterAll(async () => {
 });
 
 /** A config in `dir` whose plugins are `plugins` (YAML list items, one per line). */
-const config = (plugins: string[]) => `
+const config = (plugins: string[], route = "{ from: status, to: [watch], mode: sync }") => `
 functiongraph:
   endpoint: ${emu.url}
   region: ${emu.region}
@@ -57,16 +65,16 @@ connectors:
     url: ${statusUrl}
     intervalMs: 200
 routes:
-  - { from: status, to: [watch], mode: sync }
+  - ${route}
 deadLetter: { type: file, path: ./dead-letter.jsonl }
 admin: { port: 0 }
 shutdown: { deadlineMs: 5000 }
 `;
 
+const received = (fn: string) =>
+  emu.invocations.filter((i) => i.urn.includes(`:${fn}:`) && !i.functionError);
 const watched = () =>
-  emu.invocations
-    .filter((i) => i.urn.includes(":watch:"))
-    .map((i) => (i.payload as { body: { version: number } }).body.version);
+  received("watch").map((i) => (i.payload as { body: { version: number } }).body.version);
 
 const until = async (check: () => boolean, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -79,6 +87,20 @@ const until = async (check: () => boolean, timeoutMs = 20_000) => {
 /** Runs `fgconnect <args>` to its end. */
 const cli = (args: string[]) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 30_000 });
+
+/**
+ * Runs `fgconnect <args>` in `cwd` (where the daemon ran: its relative paths) without blocking
+ * this process, whose emulator answers the invocations.
+ */
+const cliAsync = (args: string[], cwd: string) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, timeout: 30_000 },
+      (_e, stdout, stderr) => done({ status: child.exitCode, stdout, stderr }),
+    );
+  });
 
 describe("connector plugins", () => {
   it("loads the example plugin from a path relative to the config and delivers what it polls", async () => {
@@ -99,6 +121,45 @@ describe("connector plugins", () => {
     expect(metrics).toContain('fgconnect_connector_up{connector="status",type="http-poll"} 1');
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);
+  });
+
+  it("replays the plugin's dead letters through its definition's revive and its payload format", async () => {
+    const dir = workDir();
+    const file = join(dir, "fgconnect.yaml");
+    status = { version: 7 };
+    flakyFails = true;
+    const route =
+      "{ name: poll, from: status, to: [flaky], mode: sync, delivery: { maxAttempts: 1 } }";
+    const daemon = await startRunningDaemon(dir, config([relative(dir, EXAMPLE)], route));
+    running.push(daemon);
+    const deadLetters = () => {
+      try {
+        return readFileSync(join(dir, "dead-letter.jsonl"), "utf8").trim().split("\n");
+      } catch {
+        return [];
+      }
+    };
+    await until(() => deadLetters().length > 0);
+    daemon.child.kill("SIGTERM");
+    expect(await daemon.exited).toBe(0);
+    const entry = JSON.parse(deadLetters()[0]!) as { id: string; record: { source: string } };
+    expect(entry.record.source).toBe("status");
+
+    flakyFails = false;
+    const replay = await cliAsync(["dlq", "replay", "-c", file, "--id", entry.id], dir);
+    expect(replay.stderr).toBe("");
+    expect(replay.stdout).toContain("replayed 1 of 1: 1 delivered");
+    expect(replay.status).toBe(0);
+    // The event the plugin's own format builds: { url, status, polledAt, body }.
+    const events = received("flaky").map((i) => i.payload);
+    expect(events).toEqual([
+      { url: statusUrl, status: 200, polledAt: expect.any(String), body: { version: 7 } },
+    ]);
+    // Marked: a second replay sends nothing.
+    const again = await cliAsync(["dlq", "replay", "-c", file, "--id", entry.id], dir);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain("1 matching dead letter(s) already replayed");
+    expect(received("flaky")).toHaveLength(1);
   });
 
   it("validate, schema -c and docs -c know the plugin's connector type", () => {

@@ -169,6 +169,8 @@ export async function startDaemon(
       closers.push(async () => stopSummary());
     }
 
+    // The config in force: a reload replaces it.
+    let current = config;
     let admin: AdminServer | undefined;
     if (config.admin.enabled) {
       const server = await startAdmin({
@@ -181,10 +183,11 @@ export async function startDaemon(
         details: coordinator && (() => coordinationStatus(coordinator!)),
         token: config.admin.token,
         status: board,
-        deadLetters: deadLetterService(config, {
+        deadLetters: deadLetterService(() => current, {
           configDir: options.configDir,
           logger: logger.child({ component: "dlq" }),
           invoker: client,
+          connectorTypes: types,
         }),
       });
       admin = server;
@@ -192,7 +195,6 @@ export async function startDaemon(
       logger.info({ url: server.url }, "admin server: status page at /, /healthz /readyz /metrics");
     }
 
-    let current = config;
     const reload = async (next: Config): Promise<AppliedReload> => {
       const diff = diffConfig(current, next);
       if (appliesNothing(diff)) return { diff, unchanged: true, failed: [], abandoned: 0 };

@@ -1,6 +1,8 @@
-import type { DeadLetterEntry } from "@fgconnect/core";
+import { type DeadLetterEntry, defineConnector } from "@fgconnect/core";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { reviverFor } from "../src/dlq/store.js";
+import { ConnectorRegistry } from "../src/registry.js";
 
 const entry = (source: string, body: DeadLetterEntry["record"]["body"], encoding = "json") =>
   ({
@@ -34,12 +36,38 @@ const entry = (source: string, body: DeadLetterEntry["record"]["body"], encoding
   }) as DeadLetterEntry;
 
 const config = {
-  connectors: { api: { type: "http" }, ticks: { type: "cron" }, orders: { type: "kafka" } },
+  connectors: {
+    api: { type: "http" },
+    ticks: { type: "cron" },
+    orders: { type: "kafka" },
+    polled: { type: "poll" },
+    revived: { type: "poll-revived" },
+  },
 } as never;
+
+/** Plugin types, one whose definition revives its records and one that does not. */
+const plugin = (type: string, deadLetters?: { revive(e: DeadLetterEntry): never }) =>
+  defineConnector({
+    type,
+    summary: "a plugin",
+    options: z.object({}),
+    create: () => {
+      throw new Error("not started here");
+    },
+    ...(deadLetters ? { deadLetters } : {}),
+  });
+const types = new ConnectorRegistry();
+types.add(plugin("poll"), "plugin poll");
+types.add(
+  plugin("poll-revived", {
+    revive: (e) => ({ id: e.record.id, source: e.record.source, revivedBy: "plugin" }) as never,
+  }),
+  "plugin poll-revived",
+);
 
 describe("reviving dead letters for a replay", () => {
   it("gives each connector type's own record back, and refuses types whose records an entry cannot hold", () => {
-    const revive = reviverFor(config);
+    const revive = reviverFor(config, types);
     expect(revive(entry("ticks", { time: "t" })).body).toEqual({ time: "t" });
     const kafka = revive(entry("orders", "hello", "utf8")) as unknown as {
       body: Buffer;
@@ -49,6 +77,11 @@ describe("reviving dead letters for a replay", () => {
     expect(kafka.bodyIsUtf8).toBe(true);
     expect(() => revive(entry("api", "x", "utf8"))).toThrow(
       /connector "api" \(http\) cannot replay/,
+    );
+    // A plugin type's records: revived by its definition, or refused when it has no revive.
+    expect(revive(entry("revived", "x", "utf8"))).toMatchObject({ revivedBy: "plugin" });
+    expect(() => revive(entry("polled", "x", "utf8"))).toThrow(
+      /connector "polled" \(poll\) cannot replay/,
     );
     // A connector gone from the config: its record as a plain one.
     expect(revive(entry("gone", { a: 1 })).source).toBe("gone");

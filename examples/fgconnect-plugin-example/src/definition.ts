@@ -1,4 +1,4 @@
-import { defineConnector, withLease } from "@fgconnect/core";
+import { defineConnector, reviveRecord, withLease } from "@fgconnect/core";
 import { httpPollOptionsSchema } from "./options.js";
 import { HttpPollConnector } from "./source.js";
 
@@ -24,6 +24,9 @@ headers:
   authorization: Bearer \${API_TOKEN}`,
     },
   ],
+  // Its records are plain (attributes and body), so a dead letter holds one whole and
+  // `fgconnect dlq replay` can send it again.
+  deadLetters: { revive: reviveRecord },
   create: (name, options, services) =>
     services.lease
       ? withLease(services.lease, () => new HttpPollConnector(name, options, services), {

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import type { StoredDeadLetter } from "@fgconnect/core";
 import { type Command, Option } from "commander";
-import { loadConfig } from "../config/load.js";
+import { loadConfigWithPlugins } from "../config/load.js";
 import { compileEntryFilter, type FilterOptions } from "../dlq/filter.js";
 import { jsonLine, LIST_HEADER, listLine, showEntry } from "../dlq/print.js";
 import { progressBar } from "../dlq/progress.js";
@@ -69,10 +69,15 @@ async function withEntries<T>(
 
 async function open(options: StoreOptions) {
   const file = configPath(options);
-  const config = await loadConfig(file);
+  // Its plugins too: a plugin connector's dead letters are read and revived by its definition.
+  const { config, registry: connectorTypes } = await loadConfigWithPlugins(file);
   const logger = createLogger({ level: "warn", pretty: process.stderr.isTTY });
-  const reader = openStore(config, options.sink, { configDir: dirname(file), logger });
-  return { file, config, logger, reader };
+  const reader = openStore(config, options.sink, {
+    configDir: dirname(file),
+    logger,
+    connectorTypes,
+  });
+  return { file, config, logger, reader, connectorTypes };
 }
 
 async function list(options: StoreOptions & { json?: boolean }): Promise<number> {
@@ -105,42 +110,54 @@ async function replayCommand(options: ReplayCommandOptions): Promise<number> {
   process.once("SIGTERM", onSignal);
   try {
     const read = { replay: !options.dryRun, all: options.all };
-    return await withEntries(options, read, async (entries, { file, config, logger, reader }) => {
-      const todo = entries.filter((s) => options.all || !s.replayed);
-      const skipped = entries.length - todo.length;
-      if (options.dryRun) {
-        for (const stored of todo) process.stdout.write(`${listLine(stored)}\n`);
-        process.stderr.write(
-          `dry run: would replay ${todo.length} dead letter(s)${options.to ? ` to ${options.to}` : ""}; ${skipped} already replayed (--all to include them)\n`,
-        );
-        return EXIT_OK;
-      }
-      if (todo.length === 0) {
-        process.stderr.write(
-          `nothing to replay in ${reader.location}: ${skipped} matching dead letter(s) already replayed (--all to replay them again)\n`,
-        );
-        return EXIT_OK;
-      }
-      const fg = await connectFunctionGraph(config, dirname(file), () => {});
-      const bar = progressBar(todo.length);
-      try {
-        const summary = await replay(config, fg.client, reader, reviverFor(config), todo, {
-          to: options.to,
-          logger,
-          signal: stop.signal,
-          onDone: () => bar.tick(),
-        });
-        bar.stop();
-        process.stdout.write(
-          `replayed ${todo.length - summary.abandoned} of ${todo.length}: ${summary.delivered} delivered, ${summary.deadLettered} dead-lettered again (linked by replayOf)` +
-            `${summary.abandoned ? `, ${summary.abandoned} not replayed (stopped)` : ""}; ${skipped} skipped as already replayed\n`,
-        );
-        return summary.deadLettered + summary.abandoned > 0 ? EXIT_RUNTIME : EXIT_OK;
-      } finally {
-        bar.stop();
-        await fg.close();
-      }
-    });
+    return await withEntries(
+      options,
+      read,
+      async (entries, { file, config, logger, reader, connectorTypes }) => {
+        const todo = entries.filter((s) => options.all || !s.replayed);
+        const skipped = entries.length - todo.length;
+        if (options.dryRun) {
+          for (const stored of todo) process.stdout.write(`${listLine(stored)}\n`);
+          process.stderr.write(
+            `dry run: would replay ${todo.length} dead letter(s)${options.to ? ` to ${options.to}` : ""}; ${skipped} already replayed (--all to include them)\n`,
+          );
+          return EXIT_OK;
+        }
+        if (todo.length === 0) {
+          process.stderr.write(
+            `nothing to replay in ${reader.location}: ${skipped} matching dead letter(s) already replayed (--all to replay them again)\n`,
+          );
+          return EXIT_OK;
+        }
+        const fg = await connectFunctionGraph(config, dirname(file), () => {});
+        const bar = progressBar(todo.length);
+        try {
+          const summary = await replay(
+            config,
+            fg.client,
+            reader,
+            reviverFor(config, connectorTypes),
+            todo,
+            {
+              to: options.to,
+              logger,
+              connectorTypes,
+              signal: stop.signal,
+              onDone: () => bar.tick(),
+            },
+          );
+          bar.stop();
+          process.stdout.write(
+            `replayed ${todo.length - summary.abandoned} of ${todo.length}: ${summary.delivered} delivered, ${summary.deadLettered} dead-lettered again (linked by replayOf)` +
+              `${summary.abandoned ? `, ${summary.abandoned} not replayed (stopped)` : ""}; ${skipped} skipped as already replayed\n`,
+          );
+          return summary.deadLettered + summary.abandoned > 0 ? EXIT_RUNTIME : EXIT_OK;
+        } finally {
+          bar.stop();
+          await fg.close();
+        }
+      },
+    );
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

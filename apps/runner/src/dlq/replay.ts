@@ -22,9 +22,12 @@ import {
 import { CommanderError } from "commander";
 import { EXIT_USAGE } from "../commands/shared.js";
 import type { Config } from "../config/schema.js";
-import { createConnector, registry } from "../connectors.js";
+import { createConnector } from "../connectors.js";
+import type { ConnectorRegistry } from "../registry.js";
 
 export interface ReplayOptions {
+  /** The connector types the config was loaded with (the built-ins and its plugins'). */
+  connectorTypes: ConnectorRegistry;
   /** Deliver to this function instead of each entry's own. */
   to?: string;
   logger: Logger;
@@ -124,11 +127,16 @@ export async function replay(
     let connector = formatsOf.get(route.from);
     if (!connector) {
       // Built, never started: only its payload formats are used.
-      connector = createConnector(registry, route.from, config.connectors[route.from]!, {
-        logger: options.logger,
-        replicaId: "dlq-replay",
-        metrics: noMetrics,
-      });
+      connector = createConnector(
+        options.connectorTypes,
+        route.from,
+        config.connectors[route.from]!,
+        {
+          logger: options.logger,
+          replicaId: "dlq-replay",
+          metrics: noMetrics,
+        },
+      );
       formatsOf.set(route.from, connector);
     }
     const name = `replay-${lanes.size}`;

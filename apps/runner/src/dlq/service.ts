@@ -4,6 +4,7 @@
  */
 import type { DeadLetterEntry, Invoker, Logger, StoredDeadLetter } from "@fgconnect/core";
 import type { Config } from "../config/schema.js";
+import type { ConnectorRegistry } from "../registry.js";
 import { compileEntryFilter, type FilterOptions } from "./filter.js";
 import { type ReplaySummary, replay } from "./replay.js";
 import { openStore, reviverFor } from "./store.js";
@@ -23,9 +24,15 @@ export interface DeadLetterService {
   ): Promise<ReplaySummary & { store: string; replayed: number; skipped: number }>;
 }
 
+/** `config` is read at each request: a reload's routes and connectors are the ones replayed to. */
 export function deadLetterService(
-  config: Config,
-  context: { configDir: string; logger: Logger; invoker: Invoker },
+  config: () => Config,
+  context: {
+    configDir: string;
+    logger: Logger;
+    invoker: Invoker;
+    connectorTypes: ConnectorRegistry;
+  },
 ): DeadLetterService {
   async function read<T>(
     query: DeadLetterQuery,
@@ -33,7 +40,7 @@ export function deadLetterService(
     use: (entries: StoredDeadLetter[], store: ReturnType<typeof openStore>) => Promise<T>,
   ): Promise<T> {
     const filter = compileEntryFilter(query);
-    const store = openStore(config, query.sink, context);
+    const store = openStore(config(), query.sink, context);
     try {
       const entries: StoredDeadLetter[] = [];
       for await (const stored of store.read(options))
@@ -56,10 +63,14 @@ export function deadLetterService(
         const summary =
           todo.length === 0
             ? { delivered: 0, deadLettered: 0, abandoned: 0 }
-            : await replay(config, context.invoker, store, reviverFor(config), todo, {
-                to: query.to,
-                logger: context.logger,
-              });
+            : await replay(
+                config(),
+                context.invoker,
+                store,
+                reviverFor(config(), context.connectorTypes),
+                todo,
+                { to: query.to, logger: context.logger, connectorTypes: context.connectorTypes },
+              );
         return {
           store: store.location,
           ...summary,

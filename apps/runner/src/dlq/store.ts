@@ -15,7 +15,7 @@ import {
 import { CommanderError } from "commander";
 import { EXIT_USAGE } from "../commands/shared.js";
 import type { Config } from "../config/schema.js";
-import { registry } from "../connectors.js";
+import type { ConnectorRegistry } from "../registry.js";
 
 export const FILE_STORE = "file";
 
@@ -26,7 +26,7 @@ export const FILE_STORE = "file";
 export function openStore(
   config: Config,
   sink: string | undefined,
-  context: { configDir: string; logger: Logger },
+  context: { configDir: string; logger: Logger; connectorTypes: ConnectorRegistry },
 ): DeadLetterReader {
   if (sink === undefined || sink === FILE_STORE) {
     const { path, fsync } = config.deadLetter;
@@ -42,7 +42,7 @@ export function openStore(
     );
   }
   const { type, ...options } = connector as { type: string } & Record<string, unknown>;
-  const reader = registry.get(type)?.deadLetters?.reader?.(sink, options as never, {
+  const reader = context.connectorTypes.get(type)?.deadLetters?.reader?.(sink, options as never, {
     stateDir: context.configDir,
     logger: context.logger,
   });
@@ -61,11 +61,14 @@ export function openStore(
  * request's headers, an AMQP message's properties): its dead letters are refused, not replayed
  * wrong. Records of a connector no longer in the config are revived as plain records.
  */
-export function reviverFor(config: Config): (entry: DeadLetterEntry) => SourceRecord {
+export function reviverFor(
+  config: Config,
+  connectorTypes: ConnectorRegistry,
+): (entry: DeadLetterEntry) => SourceRecord {
   return (entry) => {
     const connector = config.connectors[entry.record.source] as { type: string } | undefined;
     if (!connector) return reviveRecord(entry);
-    const revive = registry.get(connector.type)?.deadLetters?.revive;
+    const revive = connectorTypes.get(connector.type)?.deadLetters?.revive;
     if (!revive)
       throw new CommanderError(
         EXIT_USAGE,
