@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /**
  * The status page's dead letters in headless Chromium: a daemon dead-letters cron ticks while
- * the function fails; the page lists one, inspects it, refuses its replay without the admin
- * token, and replays it with the token, after which the function has received that tick.
+ * the function fails; without JavaScript the page lists one, filters, and opens its own page;
+ * with JavaScript it lists one, inspects it, refuses its replay without the admin token, and
+ * replays it with the token, after which the function has received that tick.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -86,6 +87,50 @@ async function firstDeadLetter(): Promise<{ id: string; record: { body: { time: 
 }
 
 describe("the status page's dead letters", () => {
+  it("lists, filters and shows one dead letter with JavaScript disabled, and says how to replay", async () => {
+    const dead = await firstDeadLetter();
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${daemon.adminUrl}/`);
+    const row = page.locator(`#dlq-rows tr[data-id="${dead.id}"]`);
+    expect(await row.locator("td").allTextContents()).toEqual([
+      expect.any(String),
+      "ticks",
+      "default:tick:latest",
+      "retries exhausted (FUNCTION_ERROR)",
+      "1",
+      expect.any(String),
+      "no",
+      "Inspect",
+    ]);
+    // Replaying needs the token in a header: no form for it, and words on where else to replay.
+    expect(await page.locator("#dlq-form").isVisible()).toBe(false);
+    expect(await page.locator("#dead-letters").textContent()).toContain("fgconnect dlq replay");
+
+    // The filter is a plain form: a route with no dead letters, then the one with them.
+    await page.locator("#dlq-route").fill("no-such-route");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/\?route=no-such-route/);
+    expect(await page.locator("#dlq-rows").textContent()).toBe("No dead letters.");
+    await page.locator("#dlq-route").fill("ticks");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/\?route=ticks/);
+
+    await row.getByRole("link", { name: "Inspect" }).click();
+    await page.waitForURL(`**/dead-letters/${dead.id}`);
+    expect(await page.locator("h1").textContent()).toBe(`Dead letter ${dead.id}`);
+    const field = (name: string) => page.locator(`dt:text-is("${name}") + dd`).textContent();
+    expect(await field("Route")).toBe("ticks");
+    expect(await field("Reason")).toBe("retries exhausted");
+    expect(await field("Error")).toContain("refusing the tick of");
+    expect(await field("Replayed")).toBe("no");
+    expect(JSON.parse((await page.locator("pre.entry").textContent())!)).toMatchObject({
+      id: dead.id,
+      record: { body: { time: dead.record.body.time } },
+    });
+    await context.close();
+  });
+
   it("lists and inspects a dead letter, refuses its replay without the token, replays it with the token", async () => {
     const dead = await firstDeadLetter();
     failing = false;

@@ -1,10 +1,13 @@
-// The status page's dead letters: listed from /api/dead-letters (again whenever a route's
-// dead-letter count moves), inspected one at a time, replayed with the admin token.
+// The status page's dead letters: the server renders the list as the page is served; this takes
+// its rows over (adding Replay), lists again from /api/dead-letters whenever a route's
+// dead-letter count moves or the filter changes, inspects in place, replays with the admin token.
 const rows = document.getElementById("dlq-rows");
 const detail = document.getElementById("dlq-detail");
 const message = document.getElementById("dlq-message");
-const route = document.getElementById("dlq-route");
+const filterForm = document.getElementById("dlq-filter");
+const replayForm = document.getElementById("dlq-form");
 const token = document.getElementById("dlq-token");
+const FILTERS = ["route", "function", "reason"];
 
 function cell(text) {
   const td = document.createElement("td");
@@ -21,6 +24,12 @@ function button(label, action, id) {
   return b;
 }
 
+function actions(id) {
+  const td = document.createElement("td");
+  td.append(button("Inspect", "inspect", id), " ", button("Replay", "replay", id));
+  return td;
+}
+
 function render(entries) {
   rows.replaceChildren();
   if (entries.length === 0) {
@@ -35,8 +44,6 @@ function render(entries) {
     const tr = document.createElement("tr");
     tr.dataset.id = e.id;
     const fn = e.target.split(":function:")[1] ?? e.target;
-    const actions = document.createElement("td");
-    actions.append(button("Inspect", "inspect", e.id), " ", button("Replay", "replay", e.id));
     tr.append(
       cell(e.deadLetteredAt),
       cell(e.route),
@@ -45,15 +52,25 @@ function render(entries) {
       cell(String(e.attempts)),
       cell(e.record.id),
       cell(e.replayed ? "yes" : "no"),
-      actions,
+      actions(e.id),
     );
     rows.append(tr);
   }
 }
 
+/** The filter's fields that are filled in. */
+function filter() {
+  const given = {};
+  for (const name of FILTERS) {
+    const value = filterForm.elements[name].value.trim();
+    if (value) given[name] = value;
+  }
+  return given;
+}
+
 async function load() {
-  const query = route.value ? `?route=${encodeURIComponent(route.value)}` : "";
-  const answer = await fetch(`/api/dead-letters${query}`);
+  const query = new URLSearchParams(filter()).toString();
+  const answer = await fetch(`/api/dead-letters${query ? `?${query}` : ""}`);
   const data = await answer.json();
   if (!answer.ok) {
     message.textContent = data.error;
@@ -91,13 +108,27 @@ rows.addEventListener("click", (event) => {
   else void replay({ id: b.dataset.id, all: true });
 });
 
-document.getElementById("dlq-form").addEventListener("submit", (event) => {
+replayForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  void replay(route.value ? { route: route.value } : { every: true });
+  const given = filter();
+  void replay(Object.keys(given).length > 0 ? given : { every: true });
 });
-route.addEventListener("change", () => void load());
+filterForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  // The address keeps the filter, so a reload (which renders on the server) shows the same.
+  const query = new URLSearchParams(filter()).toString();
+  history.replaceState(null, "", `/${query ? `?${query}` : ""}#dead-letters`);
+  void load();
+});
+filterForm.addEventListener("change", () => void load());
 
-let seen;
+// Take the server's rows over: same cells, with buttons for the links it rendered.
+for (const tr of rows.querySelectorAll("tr[data-id]"))
+  tr.lastElementChild.replaceWith(actions(tr.dataset.id));
+replayForm.hidden = false;
+
+// The count the server's list was read at: list again only once it moves.
+let seen = Number(rows.dataset.deadLettered);
 window.fgconnectStatus?.onUpdate((status) => {
   const count = status.routes.reduce((n, r) => n + r.deadLettered, 0);
   if (count !== seen) {
@@ -105,4 +136,3 @@ window.fgconnectStatus?.onUpdate((status) => {
     void load();
   }
 });
-void load();

@@ -62,9 +62,17 @@ export const fragments: Record<string, FragmentRenderer> = {
   invocations: (s) => rows(s.invocations.map(invocationRow), 6, "No invocations yet."),
 };
 
-/** Fills each `<!--fragment:name-->` of the page template. */
-export function renderPage(template: string, status: StatusSnapshot): string {
+/**
+ * Fills each `<!--fragment:name-->` of the page template: from `once`, the parts rendered only
+ * as the page is served (not in events), or else by the fragment renderers.
+ */
+export function renderPage(
+  template: string,
+  status: StatusSnapshot,
+  once: Record<string, string> = {},
+): string {
   return template.replace(/<!--fragment:([A-Za-z]+)-->/g, (slot, name: string) => {
+    if (Object.hasOwn(once, name)) return once[name]!;
     const render = fragments[name];
     return render ? render(status) : slot;
   });

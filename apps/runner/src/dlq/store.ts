@@ -8,6 +8,7 @@ import {
   createFileDeadLetterReader,
   type DeadLetterEntry,
   type DeadLetterReader,
+  type FileDeadLetterReader,
   type Logger,
   reviveRecord,
   type SourceRecord,
@@ -19,6 +20,12 @@ import type { ConnectorRegistry } from "../registry.js";
 
 export const FILE_STORE = "file";
 
+/** The daemon's dead-letter file, relative to the working directory as the daemon reads it. */
+export function openFileStore(config: Config): FileDeadLetterReader {
+  const { path, fsync } = config.deadLetter;
+  return createFileDeadLetterReader({ path: resolve(path), fsync });
+}
+
 /**
  * `--sink file` (the default): the daemon's dead-letter file, relative to the working
  * directory as the daemon reads it; `--sink <connector>`: that connector's own destination.
@@ -28,10 +35,7 @@ export function openStore(
   sink: string | undefined,
   context: { configDir: string; logger: Logger; connectorTypes: ConnectorRegistry },
 ): DeadLetterReader {
-  if (sink === undefined || sink === FILE_STORE) {
-    const { path, fsync } = config.deadLetter;
-    return createFileDeadLetterReader({ path: resolve(path), fsync });
-  }
+  if (sink === undefined || sink === FILE_STORE) return openFileStore(config);
   const connector = config.connectors[sink];
   if (!connector) {
     const own = Object.keys(config.connectors).join(", ");

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import {
   type DeadLetterReader,
+  type DeadLetterReadOptions,
   type DeadLetterSink,
   parseDeadLetterEntry,
   type StoredDeadLetter,
@@ -74,7 +75,23 @@ export function replayedFileOf(path: string): string {
   return `${path}.replayed`;
 }
 
-async function* readLines(path: string): AsyncGenerator<string> {
+/** Read options of the file store: `lastBytes` bounds a read to the file's newest entries. */
+export interface FileDeadLetterReadOptions extends DeadLetterReadOptions {
+  /**
+   * Read only the entries that start within the file's last this many bytes, so a page showing
+   * the newest stays fast on a large file (an entry longer than that is not read).
+   */
+  lastBytes?: number;
+}
+
+export interface FileDeadLetterReader extends DeadLetterReader {
+  read(options: FileDeadLetterReadOptions): AsyncIterable<StoredDeadLetter>;
+}
+
+async function* readLines(
+  path: string,
+  lastBytes = Number.POSITIVE_INFINITY,
+): AsyncGenerator<string> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -83,12 +100,18 @@ async function* readLines(path: string): AsyncGenerator<string> {
     throw error;
   }
   if (size === 0) return;
+  // From the byte before the bound, so that the first line read, whole or cut, can be dropped.
+  const start = Math.max(0, size - lastBytes - 1);
   // Up to the size at the start: entries appended meanwhile (failed replays) wait for the next read.
   const lines = createInterface({
-    input: createReadStream(path, { end: size - 1 }),
+    input: createReadStream(path, { start, end: size - 1 }),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
-  for await (const line of lines) if (line.trim()) yield line;
+  let first = start > 0;
+  for await (const line of lines) {
+    if (first) first = false;
+    else if (line.trim()) yield line;
+  }
 }
 
 /**
@@ -96,13 +119,15 @@ async function* readLines(path: string): AsyncGenerator<string> {
  * sidecar (flushed to disk before `markReplayed` resolves), so a replay killed midway and
  * started again resends only what was in flight.
  */
-export function createFileDeadLetterReader(options: FileDeadLetterSinkOptions): DeadLetterReader {
+export function createFileDeadLetterReader(
+  options: FileDeadLetterSinkOptions,
+): FileDeadLetterReader {
   const sink = createFileDeadLetterSink(options);
   const marks = appender(replayedFileOf(options.path), true);
   return {
     location: `file ${options.path}`,
     sink,
-    async *read({ replay }) {
+    async *read({ replay, lastBytes }) {
       const replayed = new Set<string>();
       try {
         for (const id of (await readFile(replayedFileOf(options.path), "utf8")).split("\n"))
@@ -112,7 +137,7 @@ export function createFileDeadLetterReader(options: FileDeadLetterSinkOptions): 
       }
       // An entry stored twice (a spool that took a message again after a crash) is read once.
       const seen = new Set<string>();
-      for await (const line of readLines(options.path)) {
+      for await (const line of readLines(options.path, lastBytes)) {
         const entry = parseDeadLetterEntry(line);
         if (!entry || seen.has(entry.id)) continue;
         seen.add(entry.id);

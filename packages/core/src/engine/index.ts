@@ -18,6 +18,8 @@ export { createDeadLetterSink, describeError, toDeadLetterEntry } from "./dead-l
 export {
   createFileDeadLetterReader,
   createFileDeadLetterSink,
+  type FileDeadLetterReader,
+  type FileDeadLetterReadOptions,
   type FileDeadLetterSinkOptions,
   replayedFileOf,
 } from "./dead-letter-file.js";

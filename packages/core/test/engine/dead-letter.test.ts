@@ -174,6 +174,27 @@ describe("reading dead letters back", () => {
     ]);
   });
 
+  it("reads only the entries that start within the file's last bytes when bounded", async () => {
+    const path = join(dir, "dlq.jsonl");
+    const lines = ["a", "b", "c"].map(
+      (id) => `${JSON.stringify(toDeadLetterEntry(record(id), base))}\n`,
+    );
+    await writeFile(path, lines.join(""));
+    const reader = createFileDeadLetterReader({ path });
+    const ids = async (lastBytes: number) => {
+      const out: string[] = [];
+      for await (const s of reader.read({ replay: false, lastBytes })) out.push(s.entry.record.id);
+      return out;
+    };
+    const last = lines[2]!.length;
+    // Exactly the last line, one byte more (a cut line, dropped), or the two last lines.
+    expect(await ids(last)).toEqual(["c"]);
+    expect(await ids(last + 1)).toEqual(["c"]);
+    expect(await ids(last + lines[1]!.length)).toEqual(["b", "c"]);
+    expect(await ids(last - 1)).toEqual([]);
+    expect(await ids(1e9)).toEqual(["a", "b", "c"]);
+  });
+
   it("reads an absent file as empty", async () => {
     expect(await collect(createFileDeadLetterReader({ path: join(dir, "none.jsonl") }))).toEqual(
       [],
