@@ -13,6 +13,7 @@ import {
 import { buildAdmin } from "../src/admin/server.js";
 import type { Config } from "../src/config/schema.js";
 import { deadLetterService } from "../src/dlq/service.js";
+import { ConnectorRegistry } from "../src/registry.js";
 import type { StatusBoard } from "../src/status/board.js";
 import type { StatusSnapshot } from "../src/status/snapshot.js";
 
@@ -116,10 +117,11 @@ describe("the status page's dead letters, served", () => {
 
   function service() {
     const config = { deadLetter: { path, fsync: false }, connectors: {} } as unknown as Config;
-    return deadLetterService(config, {
+    return deadLetterService(() => config, {
       configDir: dir,
       logger: silentLogger,
       invoker: {} as never,
+      connectorTypes: new ConnectorRegistry(),
     });
   }
 

@@ -78,9 +78,10 @@ export function deadLetterService(
       })),
     async newest(query, { limit, bytes }) {
       const filter = compileEntryFilter(query);
-      const store = openFileStore(config);
+      const now = config();
+      const store = openFileStore(now);
       try {
-        const size = await stat(resolve(config.deadLetter.path)).then(
+        const size = await stat(resolve(now.deadLetter.path)).then(
           (s) => s.size,
           () => 0,
         );
