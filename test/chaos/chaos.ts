@@ -28,6 +28,11 @@ export interface ChaosConfig {
   /** Routes to the recording function; `to` and `mode` (sync) are filled in. */
   routes: Record<string, unknown>[];
   limits?: Record<string, unknown>;
+  /**
+   * A FunctionGraph of the test's own to deliver to, instead of an emulator inside the daemon:
+   * what it accepted (an async invocation) outlives a SIGKILLed daemon, as in the cloud.
+   */
+  functiongraph?: { endpoint: string; projectId: string; region: string };
 }
 
 export interface Tally {
@@ -133,7 +138,9 @@ export class ChaosDaemon {
     this.failed = new JsonLinesReader(files.failures);
     this.config = JSON.stringify(
       {
-        emulator: { functions: "./functions" },
+        ...(config.functiongraph
+          ? { functiongraph: { ...config.functiongraph, auth: { type: "none" } } }
+          : { emulator: { functions: "./functions" } }),
         connectors: config.connectors,
         routes: config.routes.map((r) => ({ to: [FUNCTION_NAME], mode: "sync", ...r })),
         limits: config.limits ?? {},

@@ -3,13 +3,13 @@
  * a config generated into a temp dir — anonymous, with a password file, or with TLS from
  * certificates generated here. It never touches a system Mosquitto, and stops what it started.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { ChildServer, freePort } from "./child-server.js";
 
 const BINARY = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"].find(
   (p) => existsSync(p),
@@ -55,17 +55,6 @@ export interface MosquittoInfo {
 
 export function info(m: Mosquitto): MosquittoInfo {
   return { url: m.url, port: m.port, ...(m.tls ? { tls: m.tls } : {}) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** mosquitto_passwd's format when the tool is missing: `$6$` is base64(salt) and base64(sha512(password ‖ salt)). */
@@ -197,54 +186,26 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const conf = join(dir, "mosquitto.conf");
   await writeFile(conf, `${lines.join("\n")}\n`);
 
-  let proc: ChildProcess | undefined;
-  let log = "";
-
-  const start = () =>
-    new Promise<void>((resolve, reject) => {
-      const child = spawn(BINARY, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
-      proc = child;
-      const onData = (chunk: Buffer) => {
-        log += chunk.toString();
-        if (/mosquitto version \S+ running/.test(log)) {
-          child.stderr!.off("data", onData);
-          child.off("exit", onExit);
-          child.stderr!.resume();
-          resolve();
-        }
-      };
-      const onExit = (code: number | null) =>
-        reject(new Error(`mosquitto exited (${code}) at start:\n${log}`));
-      log = "";
-      child.stderr!.on("data", onData);
-      child.once("exit", onExit);
-    });
-
-  const stop = async () => {
-    const child = proc;
-    proc = undefined;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
-  };
-
-  await start();
-  process.once("exit", () => proc?.kill("SIGKILL"));
+  const server = new ChildServer({
+    command: BINARY,
+    args: ["-c", conf],
+    readyOn: "stderr",
+    ready: /mosquitto version \S+ running/,
+  });
+  await server.start();
   return {
     url: `${options.tls ? "mqtts" : "mqtt"}://127.0.0.1:${port}`,
     port,
     dir,
     ...(tls ? { tls } : {}),
-    start,
-    stop,
+    start: () => server.start(),
+    stop: () => server.stop(),
     async restart() {
-      await stop();
-      await start();
+      await server.stop();
+      await server.start();
     },
     async close() {
-      await stop();
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

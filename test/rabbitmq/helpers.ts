@@ -8,7 +8,14 @@ import { afterAll, beforeAll } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
 
 export const BROKER_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
-const DAEMON_URL = "amqp://127.0.0.1:5672";
+/** A daemon's rabbitmq connector on the shared broker, but for its queues and settings. */
+export const DAEMON_CONNECTOR = {
+  type: "rabbitmq",
+  // The daemon refuses credentials inside a URL: they go in their own options.
+  url: "amqp://127.0.0.1:5672",
+  username: "guest",
+  password: "guest",
+};
 
 const run = promisify(execFile);
 
@@ -72,8 +79,7 @@ export function config(
   return JSON.stringify({
     emulator: { functions: "./functions" },
     connectors: {
-      // The daemon refuses credentials inside a URL: they go in their own options.
-      mq: { type: "rabbitmq", url: DAEMON_URL, username: "guest", password: "guest", ...connector },
+      mq: { ...DAEMON_CONNECTOR, ...connector },
     },
     routes: [
       {

@@ -8,10 +8,10 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../child-server.js";
 import { createPki, type Pki } from "./certs.js";
 import { kafkaJars } from "./jars.js";
 
@@ -46,17 +46,6 @@ const JVM_FLAGS = [
   "-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info",
   "-Dorg.slf4j.simpleLogger.log.kafka.server.BrokerServer=info",
 ];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function serverProperties(dataDir: string, ports: number[], pki: Pki, plain: SaslUser): string {
   const [p, s, t, c] = ports;
