@@ -1,5 +1,10 @@
 /** A received AMQP delivery, as read and as the engine sees it. */
-import { type RecordAttributes, type SourceRecord, traceContextOf } from "@fgconnect/core";
+import {
+  type JsonValue,
+  type RecordAttributes,
+  type SourceRecord,
+  traceContextOf,
+} from "@fgconnect/core";
 import type { ConsumeMessage } from "amqplib";
 import type { ResolvedRabbitmqOptions } from "./options.js";
 import { type AmqpMessage, jsonOf } from "./payload.js";
@@ -15,13 +20,22 @@ export function toRecord(
   message: AmqpMessage,
   ordering: ResolvedRabbitmqOptions["ordering"],
 ): RabbitmqRecord {
+  const { headers, ...rest } = message.properties;
   const p = message.properties;
+  const properties: { [key: string]: JsonValue } = {};
+  for (const key in rest) {
+    const v = rest[key as keyof typeof rest];
+    if (v !== undefined) properties[key] = jsonOf(v);
+  }
+  // Everything the payload formats read, so that a dead letter can be replayed as it was.
   const attributes: RecordAttributes = {
     queue: message.queue,
     exchange: message.exchange,
     routingKey: message.routingKey,
     redelivered: message.redelivered,
-    headers: jsonOf(p.headers ?? {}),
+    deliveryTag: message.deliveryTag,
+    headers: jsonOf(headers ?? {}),
+    properties,
   };
   if (p.contentType !== undefined) attributes.contentType = p.contentType;
   if (p.messageId !== undefined) attributes.messageId = p.messageId;
