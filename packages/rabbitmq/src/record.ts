@@ -7,7 +7,7 @@ import {
 } from "@fgconnect/core";
 import type { ConsumeMessage } from "amqplib";
 import type { ResolvedRabbitmqOptions } from "./options.js";
-import { type AmqpMessage, jsonOf } from "./payload.js";
+import { type AmqpMessage, type AmqpProperties, jsonOf } from "./payload.js";
 
 /** A received message, as the engine sees it. Filters see `attributes` and the parsed body. */
 export interface RabbitmqRecord extends SourceRecord {
@@ -20,12 +20,15 @@ export function toRecord(
   message: AmqpMessage,
   ordering: ResolvedRabbitmqOptions["ordering"],
 ): RabbitmqRecord {
-  const { headers, ...rest } = message.properties;
   const p = message.properties;
+  // Every property but headers; amqplib reads them as strings and numbers, JSON already.
   const properties: { [key: string]: JsonValue } = {};
-  for (const key in rest) {
-    const v = rest[key as keyof typeof rest];
-    if (v !== undefined) properties[key] = jsonOf(v);
+  for (const key in p) {
+    if (key === "headers") continue;
+    const v = p[key as keyof AmqpProperties];
+    if (v === undefined) continue;
+    properties[key] =
+      typeof v === "string" || Number.isFinite(v) ? (v as string | number) : jsonOf(v);
   }
   // Everything the payload formats read, so that a dead letter can be replayed as it was.
   const attributes: RecordAttributes = {
@@ -34,7 +37,7 @@ export function toRecord(
     routingKey: message.routingKey,
     redelivered: message.redelivered,
     deliveryTag: message.deliveryTag,
-    headers: jsonOf(headers ?? {}),
+    headers: jsonOf(p.headers ?? {}),
     properties,
   };
   if (p.contentType !== undefined) attributes.contentType = p.contentType;
