@@ -72,9 +72,11 @@ export function daemonDir(): string {
   return dir;
 }
 
+/** `top` replaces top-level sections (e.g. `functiongraph` for an emulator of the test's own). */
 export function config(
   connector: Record<string, unknown>,
   route: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
 ): string {
   return JSON.stringify({
     emulator: { functions: "./functions" },
@@ -95,6 +97,7 @@ export function config(
     admin: { port: 0 },
     log: { level: "info" },
     shutdown: { deadlineMs: 5000 },
+    ...top,
   });
 }
 

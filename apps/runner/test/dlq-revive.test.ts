@@ -66,7 +66,7 @@ types.add(
 );
 
 describe("reviving dead letters for a replay", () => {
-  it("gives each connector type's own record back, and refuses types whose records an entry cannot hold", () => {
+  it("gives each connector type's own record back, and refuses types without a revive and entries that are not whole", () => {
     const revive = reviverFor(config, types);
     expect(revive(entry("ticks", { time: "t" })).body).toEqual({ time: "t" });
     const kafka = revive(entry("orders", "hello", "utf8")) as unknown as {
@@ -75,8 +75,9 @@ describe("reviving dead letters for a replay", () => {
     };
     expect(kafka.body).toEqual(Buffer.from("hello"));
     expect(kafka.bodyIsUtf8).toBe(true);
+    // An entry its type's revive finds incomplete is refused, naming the entry.
     expect(() => revive(entry("api", "x", "utf8"))).toThrow(
-      /connector "api" \(http\) cannot replay/,
+      /dead letter e-api: .*does not hold the whole HTTP request/,
     );
     // A plugin type's records: revived by its definition, or refused when it has no revive.
     expect(revive(entry("revived", "x", "utf8"))).toMatchObject({ revivedBy: "plugin" });

@@ -1,4 +1,5 @@
 import { defineConnector } from "@fgconnect/core";
+import { reviveHttpRecord } from "./dead-letter-revive.js";
 import { httpOptionsSchema } from "./options.js";
 import { HttpConnector } from "./source.js";
 
@@ -32,5 +33,6 @@ routes:
   - { name: hook, method: POST, path: /hooks/github }`,
     },
   ],
+  deadLetters: { revive: reviveHttpRecord },
   create: (name, options) => new HttpConnector(name, options),
 });

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import type { SourceRecord } from "@fgconnect/core";
+import type { RecordAttributes, SourceRecord } from "@fgconnect/core";
 
 /** FunctionGraph's APIG trigger event, as an APIG-triggered function receives it. */
 export interface ApigEvent {
@@ -67,5 +67,23 @@ export function apigEvent(req: RequestParts, settings: EventSettings): ApigEvent
       stage: settings.stage,
       sourceIp: req.sourceIp,
     },
+  };
+}
+
+/**
+ * A request's attributes: what route filters and `dlq --pattern` see, and everything but the body
+ * that a dead letter needs to rebuild the event. The event's own objects, shared, not copied.
+ */
+export function requestAttributes(route: string, event: ApigEvent): RecordAttributes {
+  return {
+    route,
+    method: event.httpMethod,
+    path: event.path,
+    resource: event.resource,
+    headers: event.headers,
+    query: event.queryStringParameters,
+    pathParameters: event.pathParameters,
+    isBase64Encoded: event.isBase64Encoded,
+    requestContext: event.requestContext,
   };
 }

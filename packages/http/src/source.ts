@@ -12,7 +12,7 @@ import { traceContextOf } from "@fgconnect/core";
 import { PauseGate } from "@fgconnect/core/internal";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Authorizer, authorizer } from "./auth.js";
-import { apigEvent, type HttpRecord } from "./event.js";
+import { apigEvent, type HttpRecord, requestAttributes } from "./event.js";
 import type { HttpRouteOptions, ResolvedHttpOptions } from "./options.js";
 import { pathParameters, type RoutePath } from "./paths.js";
 import { answerFor, type Delivery, errorAnswer, type HttpAnswer, stopping } from "./response.js";
@@ -123,7 +123,7 @@ export class HttpConnector implements Connector<HttpRecord> {
     const record: HttpRecord = {
       id,
       source: this.name,
-      attributes: { route: route.name, method: request.method, path: urlPath },
+      attributes: requestAttributes(route.name, event),
       body,
       timestamp: Date.now(),
       size: body.length + 1024,

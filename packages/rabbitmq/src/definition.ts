@@ -1,4 +1,5 @@
 import { defineConnector } from "@fgconnect/core";
+import { reviveRabbitmqRecord } from "./dead-letter-revive.js";
 import { rabbitmqOptionsSchema } from "./options.js";
 import { RabbitmqConnector } from "./source.js";
 
@@ -30,5 +31,6 @@ onFailure: reject
 tls: { ca: /etc/fgconnect/rabbitmq-ca.pem }`,
     },
   ],
+  deadLetters: { revive: reviveRabbitmqRecord },
   create: (name, options, services) => new RabbitmqConnector(name, options, services.replicaId),
 });

@@ -1,8 +1,13 @@
 /** A received AMQP delivery, as read and as the engine sees it. */
-import { type RecordAttributes, type SourceRecord, traceContextOf } from "@fgconnect/core";
+import {
+  type JsonValue,
+  type RecordAttributes,
+  type SourceRecord,
+  traceContextOf,
+} from "@fgconnect/core";
 import type { ConsumeMessage } from "amqplib";
 import type { ResolvedRabbitmqOptions } from "./options.js";
-import { type AmqpMessage, jsonOf } from "./payload.js";
+import { type AmqpMessage, type AmqpProperties, jsonOf } from "./payload.js";
 
 /** A received message, as the engine sees it. Filters see `attributes` and the parsed body. */
 export interface RabbitmqRecord extends SourceRecord {
@@ -16,12 +21,24 @@ export function toRecord(
   ordering: ResolvedRabbitmqOptions["ordering"],
 ): RabbitmqRecord {
   const p = message.properties;
+  // Every property but headers; amqplib reads them as strings and numbers, JSON already.
+  const properties: { [key: string]: JsonValue } = {};
+  for (const key in p) {
+    if (key === "headers") continue;
+    const v = p[key as keyof AmqpProperties];
+    if (v === undefined) continue;
+    properties[key] =
+      typeof v === "string" || Number.isFinite(v) ? (v as string | number) : jsonOf(v);
+  }
+  // Everything the payload formats read, so that a dead letter can be replayed as it was.
   const attributes: RecordAttributes = {
     queue: message.queue,
     exchange: message.exchange,
     routingKey: message.routingKey,
     redelivered: message.redelivered,
+    deliveryTag: message.deliveryTag,
     headers: jsonOf(p.headers ?? {}),
+    properties,
   };
   if (p.contentType !== undefined) attributes.contentType = p.contentType;
   if (p.messageId !== undefined) attributes.messageId = p.messageId;

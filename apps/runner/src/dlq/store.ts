@@ -61,9 +61,9 @@ export function openStore(
 
 /**
  * Revives an entry's record as its connector type's own record, for that type's formats. A type
- * that declares no `deadLetters.revive` keeps more in its records than an entry holds (an HTTP
- * request's headers, an AMQP message's properties): its dead letters are refused, not replayed
- * wrong. Records of a connector no longer in the config are revived as plain records.
+ * that declares no `deadLetters.revive` (a plugin's, say) may keep more in its records than an
+ * entry holds: its dead letters are refused, not replayed wrong, as are entries its revive
+ * finds incomplete. Records of a connector no longer in the config are revived as plain records.
  */
 export function reviverFor(
   config: Config,
@@ -79,6 +79,14 @@ export function reviverFor(
         "fgconnect.dlqRevive",
         `dead letter ${entry.id}: connector "${entry.record.source}" (${connector.type}) cannot replay its records (a dead letter does not hold all of one); filter them out (--route, --pattern)`,
       );
-    return revive(entry);
+    try {
+      return revive(entry);
+    } catch (error) {
+      throw new CommanderError(
+        EXIT_USAGE,
+        "fgconnect.dlqRevive",
+        `dead letter ${entry.id}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   };
 }
