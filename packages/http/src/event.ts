@@ -72,18 +72,35 @@ export function apigEvent(req: RequestParts, settings: EventSettings): ApigEvent
 
 /**
  * A request's attributes: what route filters and `dlq --pattern` see, and everything but the body
- * that a dead letter needs to rebuild the event. The event's own objects, shared, not copied.
+ * that a dead letter needs to rebuild the event. The event's own objects, shared, not copied —
+ * but for `privateHeaders` (lower case), the callers' credentials, which a dead letter must not
+ * keep.
  */
-export function requestAttributes(route: string, event: ApigEvent): RecordAttributes {
+export function requestAttributes(
+  route: string,
+  event: ApigEvent,
+  privateHeaders: readonly string[],
+): RecordAttributes {
   return {
     route,
     method: event.httpMethod,
     path: event.path,
     resource: event.resource,
-    headers: event.headers,
+    headers: withoutHeaders(event.headers, privateHeaders),
     query: event.queryStringParameters,
     pathParameters: event.pathParameters,
     isBase64Encoded: event.isBase64Encoded,
     requestContext: event.requestContext,
   };
+}
+
+/** `headers` without `names`; the same object when it has none of them (the usual case). */
+function withoutHeaders(
+  headers: Record<string, string>,
+  names: readonly string[],
+): Record<string, string> {
+  if (!names.some((n) => n in headers)) return headers;
+  const kept = { ...headers };
+  for (const n of names) delete kept[n];
+  return kept;
 }

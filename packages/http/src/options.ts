@@ -163,6 +163,12 @@ export const httpOptionsSchema = z
       .describe(
         "`binary`: a UTF-8 body is passed as text (`isBase64Encoded: false`), any other body in base64. `always`: every body in base64, as APIG does.",
       ),
+    privateHeaders: z
+      .array(z.string().min(1))
+      .default(["authorization", "proxy-authorization", "cookie"])
+      .describe(
+        "Request headers that carry callers' credentials: the function gets them, but filters and dead letters do not see them, so a replayed request arrives without them. `[]` keeps every header in dead letters.",
+      ),
     apiId: z.string().min(1).default("fgconnect").describe("The event's `requestContext.apiId`."),
     stage: z.string().min(1).default("RELEASE").describe("The event's `requestContext.stage`."),
   })

@@ -33,6 +33,8 @@ export class HttpConnector implements Connector<HttpRecord> {
   readonly defaultFormat = "apig";
   readonly formats: Readonly<Record<string, PayloadFormat<HttpRecord>>>;
   readonly #authorize: Authorizer;
+  /** Header names as Node gives them: lower case. */
+  readonly #privateHeaders: readonly string[];
   readonly #deliveries = new Map<string, Delivery>();
   /** Requests wait out a pause (backpressure) before they are pushed. */
   readonly #pauses = new PauseGate();
@@ -48,6 +50,7 @@ export class HttpConnector implements Connector<HttpRecord> {
     readonly options: ResolvedHttpOptions,
   ) {
     this.#authorize = authorizer(options.auth);
+    this.#privateHeaders = options.privateHeaders.map((h) => h.toLowerCase());
     const deliveries = this.#deliveries;
     this.formats = {
       apig: {
@@ -123,7 +126,7 @@ export class HttpConnector implements Connector<HttpRecord> {
     const record: HttpRecord = {
       id,
       source: this.name,
-      attributes: requestAttributes(route.name, event),
+      attributes: requestAttributes(route.name, event, this.#privateHeaders),
       body,
       timestamp: Date.now(),
       size: body.length + 1024,

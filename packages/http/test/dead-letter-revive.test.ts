@@ -137,6 +137,28 @@ describe("an HTTP record revived from its dead letter", () => {
     expect(build(reviveHttpRecord(stored(original)))).toEqual(build(original));
   });
 
+  it("holds no caller credentials: the function gets them, the dead letter and its replay do not", async () => {
+    const original = await send("GET", "/files/z", [
+      "x-api-key",
+      KEY,
+      "authorization",
+      "Bearer caller-token",
+      "cookie",
+      "session=caller-session",
+      "x-tenant",
+      "t1",
+    ]);
+    expect(original.event.headers).toMatchObject({
+      authorization: "Bearer caller-token",
+      cookie: "session=caller-session",
+    });
+    const text = JSON.stringify(toDeadLetterEntry(original, failure));
+    expect(text).not.toContain("caller-token");
+    expect(text).not.toContain("caller-session");
+    const { authorization: _a, cookie: _c, ...others } = original.event.headers;
+    expect(reviveHttpRecord(stored(original)).event.headers).toEqual(others);
+  });
+
   it("refuses an entry that does not hold the whole request, saying what to do", async () => {
     const entry = stored(await send("GET", "/files/y", ["x-api-key", KEY]));
     const { route = null, method = null, path = null } = entry.record.attributes;
@@ -148,6 +170,8 @@ describe("an HTTP record revived from its dead letter", () => {
 describe("an HTTP record's attributes", () => {
   it("hold the route, method and path filters use, and the rest of the event but its body", async () => {
     const original = await send("POST", "/orders/9?q=1", ["x-api-key", KEY], Buffer.from("hi"));
+    // The event's own objects: a request costs no copy.
+    expect(original.attributes.headers).toBe(original.event.headers);
     const { body: _, httpMethod, queryStringParameters, ...rest } = original.event;
     expect(original.attributes).toEqual({
       route: "order",
