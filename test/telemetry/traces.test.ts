@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
 import { type Mosquitto, startMosquitto } from "../harness/mosquitto.js";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.js";
+import { producer, traceparent } from "./producer-context.js";
 
 const RABBITMQ_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 const KIND_CLIENT = 3;
@@ -42,12 +43,6 @@ afterAll(async () => {
   await receiver?.close();
   await emulator?.close();
 });
-
-const producer = () => ({
-  traceId: randomBytes(16).toString("hex"),
-  spanId: randomBytes(8).toString("hex"),
-});
-const traceparent = (p: { traceId: string; spanId: string }) => `00-${p.traceId}-${p.spanId}-01`;
 
 function config(dir: string, connectors: Record<string, unknown>, routes: unknown[], more = {}) {
   return JSON.stringify({

@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // The built daemon exporting traces to a real OTLP/HTTP receiver started by the test; the
-// emulator over real HTTP, and a Mosquitto broker of its own (harness/mosquitto.ts).
+// emulator over real HTTP, and a Mosquitto broker of its own (harness/mosquitto.ts). The Kafka
+// file starts its own broker in its beforeAll, so the other files do not wait for one.
 export default defineConfig({
   test: {
     name: "telemetry",

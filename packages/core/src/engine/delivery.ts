@@ -51,8 +51,8 @@ export interface DeliveryTarget {
   successLabels: DeliveryLabels & { outcome: "success" };
   invokeOptions: InvokeOptions;
   context: { route: string; mode: ResolvedRoute["mode"] };
-  /** What spans name the delivery by. */
-  traced: TracedTarget;
+  /** What spans name the delivery by; undefined: untraced (no SDK when the engine started). */
+  traced: TracedTarget | undefined;
 }
 
 export function deliveryTarget(

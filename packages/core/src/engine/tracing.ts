@@ -1,15 +1,16 @@
 /**
  * OpenTelemetry spans of deliveries, through `@opentelemetry/api` only: without an SDK
- * registered (the default) every call here is the API's no-op. With one (the runner's
- * `telemetry` config), each batch delivered to a function is a span, parented by the
- * producer's trace context when a record carried one, and each invocation attempt a child span
- * whose context goes to FunctionGraph in the `traceparent` header.
+ * registered (the default) a delivery target is untraced and nothing here runs per batch.
+ * With one (the runner's `telemetry` config), each batch delivered to a function is a span,
+ * parented by the producer's trace context when a record carried one, and each invocation
+ * attempt a child span whose context goes to FunctionGraph in the `traceparent` header.
  */
 import {
   type Attributes,
   type Context,
   isSpanContextValid,
   type Link,
+  ProxyTracer,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -20,7 +21,8 @@ import {
 import type { InvokeOptions } from "../client/types.js";
 import type { SourceRecord, TraceContext } from "../connector.js";
 
-const tracer = trace.getTracer("@fgconnect/core");
+const TRACER_NAME = "@fgconnect/core";
+const tracer = trace.getTracer(TRACER_NAME);
 const BATCH_SPAN = { kind: SpanKind.CONSUMER };
 const ATTEMPT_SPAN = { kind: SpanKind.CLIENT };
 
@@ -51,8 +53,23 @@ export interface TracedTarget {
   attemptName: string;
 }
 
-export function tracedTarget(route: string, urn: string, mode: "sync" | "async"): TracedTarget {
+/**
+ * What spans name a delivery by, or undefined while no SDK is registered: decided when the
+ * engine builds its targets (at start and at each reconfigure), so an untraced batch costs no
+ * no-op span, no context and no check. Register the SDK before starting the engine.
+ */
+export function tracedTarget(
+  route: string,
+  urn: string,
+  mode: "sync" | "async",
+): TracedTarget | undefined {
+  if (!tracerRegistered()) return undefined;
   return { route, urn, mode, batchName: `deliver ${route}`, attemptName: `invoke ${urn}` };
+}
+
+/** The API hands out proxies until an SDK registers a provider; then the provider's own tracer. */
+function tracerRegistered(): boolean {
+  return !(trace.getTracer(TRACER_NAME) instanceof ProxyTracer);
 }
 
 /** The span of one batch for one function, and what its records became. */
@@ -81,9 +98,10 @@ const parentOf = (tc: TraceContext): Context => propagation.extract(ROOT_CONTEXT
  * one; every other record's distinct context becomes a link (a batch joins several traces).
  */
 export function startBatch(
-  target: TracedTarget,
+  target: TracedTarget | undefined,
   records: readonly { readonly record: SourceRecord }[],
 ): BatchTrace {
+  if (!target) return OFF;
   let first: TraceContext | undefined;
   for (const p of records) {
     if (p.record.traceContext) {
@@ -93,7 +111,7 @@ export function startBatch(
   }
   const parent = first ? parentOf(first) : ROOT_CONTEXT;
   const span = tracer.startSpan(target.batchName, BATCH_SPAN, parent);
-  // The API's no-op tracer (no SDK) gives an invalid context; an SDK always a valid one.
+  // A registered no-op provider gives an invalid context; an SDK's tracer always a valid one.
   if (!isSpanContextValid(span.spanContext())) return OFF;
   if (span.isRecording()) {
     span.setAttributes({
@@ -153,11 +171,11 @@ export function batchEvent(batch: BatchTrace, name: string, attributes: Attribut
 /** Starts the span of one invocation attempt (none when tracing is off). */
 export function startAttempt(
   batch: BatchTrace,
-  target: TracedTarget,
+  target: TracedTarget | undefined,
   attempt: number,
   records: number,
 ): Span | undefined {
-  if (!batch.span) return undefined;
+  if (!batch.span || !target) return undefined;
   const span = tracer.startSpan(target.attemptName, ATTEMPT_SPAN, batch.context);
   if (span.isRecording())
     span.setAttributes({

@@ -13,6 +13,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "../../src/client/errors.js";
 import type { RouteInput } from "../../src/engine/schema.js";
+import { tracedTarget } from "../../src/engine/tracing.js";
 import { record, startEngine } from "../engine/fakes.js";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -29,6 +30,10 @@ describe("without an OpenTelemetry SDK", () => {
     await h.connector.push(record("a", { traceContext: { traceparent: parentHeader() } }));
     expect(h.invoker.calls).toHaveLength(1);
     expect(h.invoker.calls[0]!.options?.headers).toBeUndefined();
+  });
+
+  it("leaves a delivery target untraced: batches skip every span call", () => {
+    expect(tracedTarget("r", "fn", "sync")).toBeUndefined();
   });
 });
 
@@ -58,6 +63,16 @@ describe("with an SDK registered", () => {
       return batch;
     });
   const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
+
+  it("traces a delivery target built once the SDK is registered", () => {
+    expect(tracedTarget("r", "fn", "async")).toEqual({
+      route: "r",
+      urn: "fn",
+      mode: "async",
+      batchName: "deliver r",
+      attemptName: "invoke fn",
+    });
+  });
 
   it("parents the batch span on the record's context and sends the attempt's context on", async () => {
     const h = await startEngine(routes());
