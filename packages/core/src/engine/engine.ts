@@ -82,6 +82,7 @@ export function createEngine(options: EngineOptions): Engine {
   /** Connectors a reconfigure is draining out, each with the table it keeps routing by. */
   const retiring = new Map<Connector, RouteTable>();
   const stopsUnderWay = new Map<Connector, Promise<void>>();
+  const closed = new Set<Connector>();
   let state: EngineState = "created";
   const pauses = new SourcePauses(() => active, backpressure, limits, metrics, logger);
   let stopping: Promise<StopResult> | undefined;
@@ -122,7 +123,7 @@ export function createEngine(options: EngineOptions): Engine {
     shares: KeyShares | undefined,
     record: SourceRecord,
   ): Promise<RecordOutcome> {
-    if (state !== "starting" && state !== "running") {
+    if ((state !== "starting" && state !== "running") || closed.has(connector)) {
       metrics.abandoned(labels, 1);
       return Promise.resolve("abandoned");
     }
@@ -237,6 +238,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     retiring,
     stopsUnderWay,
+    closed,
     live,
     pauses,
     logger,

@@ -61,6 +61,11 @@ export interface ReconfigureHost {
   readonly retiring: Map<Connector, RouteTable>;
   /** Leaving connectors whose stop() is under way: a stop() of the engine waits for these. */
   readonly stopsUnderWay: Map<Connector, Promise<void>>;
+  /**
+   * Leaving connectors drained out: what they push now (a delivery that arrives as the source
+   * stops) is abandoned, so the source gives it back to be read again by its replacement.
+   */
+  readonly closed: Set<Connector>;
   readonly live: LiveRecords;
   readonly pauses: SourcePauses;
   readonly logger: Logger;
@@ -124,6 +129,9 @@ async function retire(host: ReconfigureHost, c: Connector, deadlineMs: number): 
       "drain deadline passed; records abandoned",
     );
   }
+  // Drained: from here, a push of this instance would be delivered while its stop() gives the
+  // same message back to the source (a broker redelivers what a closing channel holds).
+  host.closed.add(c);
   await Promise.resolve(); // the connector sees every outcome before its stop()
   if (!host.running()) return abandoned;
   // Kept in `retiring` until stopped: a stop() meanwhile waits for this one, not a second.
@@ -132,5 +140,6 @@ async function retire(host: ReconfigureHost, c: Connector, deadlineMs: number): 
   await stopped;
   host.stopsUnderWay.delete(c);
   host.retiring.delete(c);
+  host.closed.delete(c);
   return abandoned;
 }

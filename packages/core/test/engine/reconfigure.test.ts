@@ -118,6 +118,32 @@ describe("reconfigure()", () => {
     expect(h.invoker.calls.map((c) => c.payload.ids.join())).toEqual(["old", "late", "new"]);
   });
 
+  it("abandons what a replaced connector pushes once drained, so its source gives it back", async () => {
+    const h = await startEngine();
+    // A broker's delivery that arrives as the channel closes: pushed from within stop().
+    const stopping = h.connector.stop.bind(h.connector);
+    let late: Promise<string> | undefined;
+    h.connector.stop = async () => {
+      late = h.connector.ctx!.push(record("late"));
+      await stopping();
+    };
+    const next = new FakeConnector("src");
+    const result = await h.engine.reconfigure({
+      connectors: [next],
+      routes: [{ name: "r", from: "src", to: ["fn"], mode: "async" }],
+    });
+    expect(result.stopped).toEqual(["src"]);
+    // Not delivered by the old instance: it would be delivered again by the new one.
+    expect(await late).toBe("abandoned");
+    await settle();
+    expect(h.invoker.calls).toEqual([]);
+    // The new instance's records are taken as usual.
+    void next.push(record("late"));
+    await settle();
+    expect(next.outcomes.get("late")).toBe("delivered");
+    expect(h.invoker.calls.map((c) => c.payload.ids.join())).toEqual(["late"]);
+  });
+
   it("abandons what a removed connector has not finished by the deadline", async () => {
     const h = await startEngine();
     h.invoker.hold();
