@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { TEST_KAFKA_CLIENT } from "../harness/kafka/client-choice.js";
 import {
   COMPAT_KAFKA_VERSION,
   committedOffsets,
@@ -56,7 +57,7 @@ describe.each([MAIN_KAFKA_VERSION, COMPAT_KAFKA_VERSION])("Kafka %s", (version) 
       produced += n;
     };
     run = new ChaosDaemon(
-      `kafka ${version}`,
+      `kafka ${version} on ${TEST_KAFKA_CLIENT}`,
       {
         ids: "(event) => event.records.map((r) => ({ id: r.value, key: r.key, partition: r.partition, offset: Number(r.offset) }))",
         // Slow enough that each kill lands with invocations in flight and a backlog behind them.
@@ -66,6 +67,7 @@ describe.each([MAIN_KAFKA_VERSION, COMPAT_KAFKA_VERSION])("Kafka %s", (version) 
         connectors: {
           orders: {
             type: "kafka",
+            client: TEST_KAFKA_CLIENT,
             brokers: [broker.info.plaintext],
             topics: [topic],
             groupId: group,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { TEST_KAFKA_CLIENT } from "../harness/kafka/client-choice.js";
 import { startPipeline } from "../harness/kafka/pipeline.js";
 import {
   committedOffsets,
@@ -10,15 +11,16 @@ import {
   waitFor,
 } from "../harness/kafka.js";
 
-// The smaller check against the current Kafka 4.x (the main suite in ../kafka runs on 3.9):
-// group join, fetch, the native event, contiguous commits and lag.
+// The smaller check against the current Kafka 4.x (the main suite in ../kafka runs on 3.9), on
+// the client FGCONNECT_TEST_KAFKA_CLIENT names: group join, fetch, the native event, contiguous
+// commits and lag.
 const { broker } = inject("kafka");
 const kafka = testKafka(broker);
 const producer = kafka.producer();
 beforeAll(() => producer.connect());
 afterAll(() => producer.disconnect());
 
-describe(`kafkajs against Kafka ${broker.version}`, () => {
+describe(`${TEST_KAFKA_CLIENT} against Kafka ${broker.version}`, () => {
   it("consumes as a group, delivers the native event, commits, and reports lag", async () => {
     const topic = `compat-${Date.now()}`;
     await createTopic(kafka, topic, 3);

@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// kafkajs against the current Kafka 4.x: a smaller check beside the main suite on 3.9.
+// The connector (on kafkajs, or the client FGCONNECT_TEST_KAFKA_CLIENT names) against the
+// current Kafka 4.x: a smaller check beside the main suite on 3.9.
 export default defineConfig({
   test: {
     name: "kafka-4",

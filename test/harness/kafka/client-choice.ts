@@ -1,6 +1,7 @@
 /**
  * The Kafka client library the connector runs on in these tests: kafkajs, or the one named by
- * FGCONNECT_TEST_KAFKA_CLIENT (CI runs the kafka project again with `platformatic` on Node 22).
+ * FGCONNECT_TEST_KAFKA_CLIENT (CI runs Kafka tests again with `platformatic` on Node 22: see the
+ * end of .ci/run).
  */
 import type { KafkaOptions } from "@fgconnect/kafka";
 
