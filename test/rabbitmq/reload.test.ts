@@ -5,38 +5,35 @@
  * publication and its delivery sends it to — once each — and none may be lost.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it, vi } from "vitest";
-import { CLI, type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { describe, expect, it } from "vitest";
+import { CLI, startRunningDaemon, workDir } from "../harness/daemon.js";
+import {
+  allDelivered,
+  colorOf,
+  expectRoutedByConfigInForce,
+  fileDeliveries,
+  fileSink,
+  type Phase,
+  Reloads,
+  reloadsLogged,
+  stream,
+} from "../harness/reload.js";
 import { brokerFixture, stopDaemon, uniqueName } from "./helpers.js";
 
 const broker = brokerFixture();
 
-const color = (i: number) => (i % 3 === 0 ? "red" : "blue");
-type Fn = "a" | "b";
-
 /** Which functions get a record of each color under each config, in the order applied. */
-const PHASES: Record<"red" | "blue", Fn[]>[] = [
+const PHASES: Phase[] = [
   { blue: ["a"], red: ["a"] }, // 0: one route to a
   { blue: ["a"], red: [] }, // 1 (SIGHUP): a filter on that route, blue only
   { blue: ["a"], red: ["b"] }, // 2 (SIGHUP): a new route, red to b
   { blue: ["a"], red: ["b"] }, // 3 (SIGHUP): the connector's prefetch changed
   { blue: ["a"], red: ["a", "b"] }, // 4 (--watch): the filter dropped again
 ];
-
-const sink = (fn: Fn) => `import { appendFileSync } from "node:fs";
-import { join } from "node:path";
-const out = join(import.meta.dirname, "..", "received-${fn}.log");
-export async function handler(event) {
-  const ids = event.records.flatMap((r) => r.messages.map((m) => JSON.parse(m).i));
-  // Slow enough that a batch is always in flight when the config changes.
-  await new Promise((r) => setTimeout(r, 20));
-  appendFileSync(out, ids.map((i) => i + "\\n").join(""));
-  return { ok: true };
-}
-`;
+const FNS = ["a", "b"];
 
 function config(queue: string, phase: number): string {
   const r1: Record<string, unknown> = {
@@ -80,53 +77,18 @@ function config(queue: string, phase: number): string {
 const INVALID = (queue: string) =>
   config(queue, 3).replace('"from":"mq","to":["b"]', '"from":"nope","to":["b"]');
 
-/** Publishes `{i, color}` continuously until stopped, noting when each was sent. */
-function publisher(queue: string) {
-  const sentAt: number[] = [];
-  let running = true;
-  const done = (async () => {
-    const ch = await broker.model.createConfirmChannel();
-    while (running) {
-      for (let k = 0; k < 5; k++) {
-        const i = sentAt.length;
-        sentAt.push(Date.now());
-        ch.sendToQueue(queue, Buffer.from(JSON.stringify({ i, color: color(i) })), {
-          persistent: true,
-        });
-      }
-      await ch.waitForConfirms();
-      await new Promise((r) => setTimeout(r, 40));
-    }
-    await ch.close();
-  })();
-  return {
-    sentAt,
-    stop: async () => {
-      running = false;
-      await done;
-    },
-  };
+/** Publishes `{i, color}` to the queue through a confirm channel until stopped. */
+async function publisher(queue: string) {
+  const ch = await broker.model.createConfirmChannel();
+  const pub = stream(async (ids) => {
+    for (const i of ids)
+      ch.sendToQueue(queue, Buffer.from(JSON.stringify({ i, color: colorOf(i) })), {
+        persistent: true,
+      });
+    await ch.waitForConfirms();
+  });
+  return { sentAt: pub.sentAt, stop: () => pub.stop().then(() => ch.close()) };
 }
-
-/** What each function received (ids, with repeats), and when the test first saw each id. */
-function receiver(dir: string) {
-  const seenAt = new Map<number, number>();
-  const read = (fn: Fn) => {
-    const file = join(dir, `received-${fn}.log`);
-    return existsSync(file)
-      ? readFileSync(file, "utf8").split("\n").filter(Boolean).map(Number)
-      : [];
-  };
-  const poll = () => {
-    const now = Date.now();
-    for (const fn of ["a", "b"] as const)
-      for (const i of read(fn)) if (!seenAt.has(i)) seenAt.set(i, now);
-  };
-  const timer = setInterval(poll, 25);
-  return { seenAt, read, poll, close: () => clearInterval(timer) };
-}
-
-const linesNamed = (d: DaemonProcess, msg: string) => d.lines.filter((l) => l.msg === msg);
 
 describe("reloading the config of a running daemon", () => {
   it("applies a filter, a route and a connector's options by SIGHUP and a route by --watch, with no record lost or sent twice", async () => {
@@ -136,50 +98,32 @@ describe("reloading the config of a running daemon", () => {
     await ch.assertQueue(queue, { durable: true });
     const dir = workDir("fgc-reload-");
     mkdirSync(join(dir, "functions"));
-    for (const fn of ["a", "b"] as const)
-      writeFileSync(join(dir, "functions", `${fn}.mjs`), sink(fn));
+    for (const fn of FNS) writeFileSync(join(dir, "functions", `${fn}.mjs`), fileSink(fn));
     const file = join(dir, "fgconnect.yaml");
-    const rx = receiver(dir);
-    /** When each change was made (signal sent, file written) and when the daemon had applied it. */
-    const changes: { sent: number; applied: number }[] = [];
-    let pub: ReturnType<typeof publisher> | undefined;
-    let restarted = 0;
-    /** Waits until 100 records published since the last change (or restart) were delivered. */
-    const flowing = async () => {
-      const since = Math.max(changes.at(-1)?.applied ?? 0, restarted);
-      await vi.waitFor(
-        () => {
-          let n = 0;
-          for (const [i] of rx.seenAt) if (pub!.sentAt[i]! > since) n += 1;
-          expect(n).toBeGreaterThanOrEqual(100);
-        },
-        { timeout: 30_000, interval: 50 },
-      );
-    };
+    const rx = fileDeliveries(dir, FNS);
 
     let daemon = await startRunningDaemon(dir, config(queue, 0));
     broker.daemons.push(daemon);
-    pub = publisher(queue);
+    const pub = await publisher(queue);
+    const reloads = new Reloads(rx.deliveries, pub.sentAt);
+    const sighup = (phase: number) =>
+      reloads.apply(daemon, phase, () => {
+        writeFileSync(file, config(queue, phase));
+        daemon.child.kill("SIGHUP");
+      });
     try {
       for (const phase of [1, 2, 3]) {
-        await flowing();
-        writeFileSync(file, config(queue, phase));
-        const sent = Date.now();
-        daemon.child.kill("SIGHUP");
-        await vi.waitFor(() => expect(linesNamed(daemon, "config reloaded")).toHaveLength(phase), {
-          timeout: 30_000,
-          interval: 20,
-        });
-        changes.push({ sent, applied: Date.now() });
+        await reloads.flowing();
+        await sighup(phase);
       }
-      const reloads = linesNamed(daemon, "config reloaded");
-      expect(reloads[0]).toMatchObject({ trigger: "SIGHUP", routesChanged: ["all-to-a"] });
-      expect(reloads[1]).toMatchObject({ trigger: "SIGHUP", routesAdded: ["red-to-b"] });
-      expect(reloads[2]).toMatchObject({ trigger: "SIGHUP", connectorsChanged: ["mq"] });
-      expect(reloads[2]).not.toHaveProperty("routesChanged");
+      const logged = reloadsLogged(daemon);
+      expect(logged[0]).toMatchObject({ trigger: "SIGHUP", routesChanged: ["all-to-a"] });
+      expect(logged[1]).toMatchObject({ trigger: "SIGHUP", routesAdded: ["red-to-b"] });
+      expect(logged[2]).toMatchObject({ trigger: "SIGHUP", connectorsChanged: ["mq"] });
+      expect(logged[2]).not.toHaveProperty("routesChanged");
 
       // Refused as `fgconnect validate` refuses it; the stream goes on under config 3.
-      await flowing();
+      await reloads.flowing();
       writeFileSync(file, INVALID(queue));
       daemon.child.kill("SIGHUP");
       const refused = await daemon.waitFor(
@@ -194,76 +138,46 @@ describe("reloading the config of a running daemon", () => {
       expect(validate.code).toBe(2);
       expect(validate.stderr).toBe(`fgconnect: ${refused.problems}\n`);
       expect(refused.problems).toContain('no connector named "nope"');
-      await flowing();
+      await reloads.flowing();
 
       // The same stream into a daemon watching its file, started on config 3.
       expect(await stopDaemon(daemon)).toBe(0);
       daemon = await startRunningDaemon(dir, config(queue, 3), undefined, ["--watch"]);
       broker.daemons.push(daemon);
-      restarted = Date.now();
-      await flowing();
+      reloads.restarted = Date.now();
+      await reloads.flowing();
       // As editors save: a new file renamed over the old one.
-      writeFileSync(`${file}.tmp`, config(queue, 4));
-      const sent = Date.now();
-      renameSync(`${file}.tmp`, file);
-      await vi.waitFor(() => expect(linesNamed(daemon, "config reloaded")).toHaveLength(1), {
-        timeout: 30_000,
-        interval: 20,
+      await reloads.apply(daemon, 1, () => {
+        writeFileSync(`${file}.tmp`, config(queue, 4));
+        renameSync(`${file}.tmp`, file);
       });
-      changes.push({ sent, applied: Date.now() });
-      expect(linesNamed(daemon, "config reloaded")[0]).toMatchObject({
+      expect(reloadsLogged(daemon)[0]).toMatchObject({
         trigger: "watch",
         routesChanged: ["all-to-a"],
       });
-      await flowing();
+      await reloads.flowing();
       writeFileSync(file, INVALID(queue));
       await daemon.waitFor(
         (l) => l.msg === "config reload refused: the running config stays" && l.trigger === "watch",
       );
-      await flowing();
+      await reloads.flowing();
     } finally {
       await pub.stop();
     }
 
     // Every blue record reaches a, every red one published once b had its route reaches b.
-    const last = pub.sentAt.length - 1;
-    const bRoute = changes[1]!.applied;
-    await vi.waitFor(
-      () => {
-        rx.poll();
-        const a = new Set(rx.read("a"));
-        const b = new Set(rx.read("b"));
-        for (let i = 0; i <= last; i++) {
-          if (color(i) === "blue") expect(a.has(i), `${i} not delivered to a`).toBe(true);
-          else if (pub.sentAt[i]! > bRoute) expect(b.has(i), `${i} not delivered to b`).toBe(true);
-        }
-      },
-      { timeout: 60_000, interval: 200 },
-    );
+    const check = { ...rx, sentAt: pub.sentAt, changes: reloads.changes, phases: PHASES, fns: FNS };
+    await allDelivered(check);
     expect(await stopDaemon(daemon)).toBe(0);
     rx.poll();
     rx.close();
 
-    const got = { a: rx.read("a"), b: rx.read("b") };
-    for (const fn of ["a", "b"] as const) {
-      expect(new Set(got[fn]).size, `${fn} got a record twice`).toBe(got[fn].length);
+    for (const fn of FNS) {
       // One queue, delivered in order: a reload keeps the order too.
-      expect(got[fn]).toEqual([...got[fn]].sort((x, y) => x - y));
+      const got = rx.deliveries.ids(fn);
+      expect(got).toEqual([...got].sort((x, y) => x - y));
     }
-    const by = { a: new Set(got.a), b: new Set(got.b) };
-    const counted = new Array(PHASES.length).fill(0);
-    for (let i = 0; i <= last; i++) {
-      // The config in force at its arrival lies between the one in force when it was
-      // published and the one in force when it was seen delivered.
-      const lo = changes.filter((c) => c.applied <= pub.sentAt[i]!).length;
-      const seen = rx.seenAt.get(i) ?? Number.POSITIVE_INFINITY;
-      const hi = changes.filter((c) => c.sent <= seen).length;
-      const fns = (["a", "b"] as const).filter((fn) => by[fn].has(i));
-      const fits = PHASES.slice(lo, hi + 1).some((p) => p[color(i)].join() === fns.join());
-      expect(fits, `record ${i} (${color(i)}) went to [${fns}], phases ${lo}..${hi}`).toBe(true);
-      if (lo === hi) counted[lo] += 1;
-    }
-    // Each config had records that arrived under it and only it.
+    const counted = expectRoutedByConfigInForce(check);
     console.log(`records per config (arrived under it alone): ${counted.join(", ")}`);
     expect((await ch.checkQueue(queue)).messageCount).toBe(0);
     await ch.close();

@@ -54,8 +54,9 @@ export interface SourceRecord {
 /**
  * What became of a pushed record.
  * - `delivered`, `dead-lettered`: handled — acknowledge it now (commit, PUBACK, checkpoint).
- * - `abandoned`: the engine is shutting down and gives it back undelivered — do NOT
- *   acknowledge it, so that the source delivers it again.
+ * - `abandoned`: the engine is shutting down, or replacing this instance (a reload changed its
+ *   options; what it pushes once paused is abandoned at once), and gives it back undelivered —
+ *   do NOT acknowledge it, so that the source delivers it again (to the new instance).
  */
 export type RecordOutcome = "delivered" | "dead-lettered" | "abandoned";
 

@@ -17,7 +17,7 @@ export interface Reconfiguration {
   /**
    * The connectors from now on. A running instance in the list keeps running untouched; one
    * missing is paused, drained (its in-flight records delivered or dead-lettered, then
-   * acknowledged) and stopped; a new instance is started after those leaving are stopped —
+   * acknowledged; what it pushes once paused is given back) and stopped; a new instance is started after those leaving are stopped —
    * so replacing a connector is: leave out the old instance, give a new one of the same name.
    */
   connectors: readonly Connector[];
@@ -62,8 +62,9 @@ export interface ReconfigureHost {
   /** Leaving connectors whose stop() is under way: a stop() of the engine waits for these. */
   readonly stopsUnderWay: Map<Connector, Promise<void>>;
   /**
-   * Leaving connectors drained out: what they push now (a delivery that arrives as the source
-   * stops) is abandoned, so the source gives it back to be read again by its replacement.
+   * Leaving connectors, from their pause on: what they push now (a source that reads on while
+   * paused, a delivery that arrives as it stops) is abandoned, so the source gives it back to
+   * be read again by its replacement.
    */
   readonly closed: Set<Connector>;
   readonly live: LiveRecords;
@@ -116,6 +117,11 @@ export async function applyReconfiguration(
 /** Pauses a connector leaving in a reconfigure, lets its records finish, then stops it. */
 async function retire(host: ReconfigureHost, c: Connector, deadlineMs: number): Promise<number> {
   host.pauses.pause(c);
+  // As a stop of the engine does: only what was pushed before the pause is drained. A source
+  // that reads on while paused (MQTT) would otherwise keep the drain going until the deadline,
+  // which abandons records being delivered — and the replacement delivers them again. What it
+  // pushes from here is given back by its stop() and read again by its replacement.
+  host.closed.add(c);
   const drained = await host.live.drained(deadlineMs, c.name);
   if (!host.running()) return 0; // a stop came meanwhile: it finishes this connector
   let abandoned = 0;
@@ -129,9 +135,6 @@ async function retire(host: ReconfigureHost, c: Connector, deadlineMs: number): 
       "drain deadline passed; records abandoned",
     );
   }
-  // Drained: from here, a push of this instance would be delivered while its stop() gives the
-  // same message back to the source (a broker redelivers what a closing channel holds).
-  host.closed.add(c);
   await Promise.resolve(); // the connector sees every outcome before its stop()
   if (!host.running()) return abandoned;
   // Kept in `retiring` until stopped: a stop() meanwhile waits for this one, not a second.
