@@ -79,9 +79,10 @@ export function createEngine(options: EngineOptions): Engine {
   // Every in-flight invocation listens on this one signal: far more than Node's default of 10.
   setMaxListeners(0, hardStop.signal);
   const live = new LiveRecords(clock);
-  /** Connectors a reconfigure is draining out, each with the table it keeps routing by. */
+  /** Connectors a reconfigure is draining out, each with the table their records are in. */
   const retiring = new Map<Connector, RouteTable>();
   const stopsUnderWay = new Map<Connector, Promise<void>>();
+  /** Leaving connectors from their pause on: what they push is abandoned (given back). */
   const closed = new Set<Connector>();
   let state: EngineState = "created";
   const pauses = new SourcePauses(() => active, backpressure, limits, metrics, logger);
@@ -128,8 +129,8 @@ export function createEngine(options: EngineOptions): Engine {
       return Promise.resolve("abandoned");
     }
     metrics.received(labels);
-    const routing = retiring.get(connector) ?? table;
-    const matched = routing.router.match(connector.name, record);
+    // A leaving connector is closed as it is paused: its pushes never reach the old table.
+    const matched = table.router.match(connector.name, record);
     if (matched.length === 0) {
       metrics.unrouted(labels);
       return Promise.resolve("delivered");
@@ -152,7 +153,7 @@ export function createEngine(options: EngineOptions): Engine {
     const transition = backpressure.add(bytes);
     metrics.buffered(backpressure.records, backpressure.bytes);
     if (transition === "pause") pauses.pauseAll();
-    for (const route of matched) routing.add(route, record.orderingKey, pending, bytes);
+    for (const route of matched) table.add(route, record.orderingKey, pending, bytes);
     return promise;
   }
 

@@ -17,8 +17,9 @@ export interface Reconfiguration {
   /**
    * The connectors from now on. A running instance in the list keeps running untouched; one
    * missing is paused, drained (its in-flight records delivered or dead-lettered, then
-   * acknowledged; what it pushes once paused is given back) and stopped; a new instance is started after those leaving are stopped —
-   * so replacing a connector is: leave out the old instance, give a new one of the same name.
+   * acknowledged; what it pushes once paused is given back) and stopped; a new instance is
+   * started after those leaving are stopped — so replacing a connector is: leave out the old
+   * instance, give a new one of the same name.
    */
   connectors: readonly Connector[];
   /** How long a leaving connector's records may take to finish, in ms (default 20 000). */
@@ -57,7 +58,7 @@ export interface ReconfigureHost {
   active: readonly Connector[];
   /** Puts a table of `routes` in force; returns the table it replaces. */
   swapTable(routes: readonly ResolvedRoute[]): RouteTable;
-  /** Connectors being drained out, each with the table it keeps routing by. */
+  /** Connectors being drained out, each with the table their in-flight records are in. */
   readonly retiring: Map<Connector, RouteTable>;
   /** Leaving connectors whose stop() is under way: a stop() of the engine waits for these. */
   readonly stopsUnderWay: Map<Connector, Promise<void>>;
