@@ -68,9 +68,14 @@ function filter() {
   return given;
 }
 
+/** The token typed in, sent with reads too: beyond loopback, dead letters need it. */
+function auth() {
+  return token.value ? { authorization: `Bearer ${token.value}` } : {};
+}
+
 async function load() {
   const query = new URLSearchParams(filter()).toString();
-  const answer = await fetch(`/api/dead-letters${query ? `?${query}` : ""}`);
+  const answer = await fetch(`/api/dead-letters${query ? `?${query}` : ""}`, { headers: auth() });
   const data = await answer.json();
   if (!answer.ok) {
     message.textContent = data.error;
@@ -80,7 +85,7 @@ async function load() {
 }
 
 async function inspect(id) {
-  const answer = await fetch(`/api/dead-letters/${encodeURIComponent(id)}`);
+  const answer = await fetch(`/api/dead-letters/${encodeURIComponent(id)}`, { headers: auth() });
   const data = await answer.json();
   detail.textContent = answer.ok ? JSON.stringify(data.entry, null, 2) : data.error;
   detail.hidden = false;
@@ -121,6 +126,7 @@ filterForm.addEventListener("submit", (event) => {
   void load();
 });
 filterForm.addEventListener("change", () => void load());
+token.addEventListener("change", () => void load());
 
 // Take the server's rows over: same cells, with buttons for the links it rendered.
 for (const tr of rows.querySelectorAll("tr[data-id]"))

@@ -10,7 +10,7 @@ import {
   filterFields,
   pageFilterOf,
 } from "../src/admin/dead-letter-html.js";
-import { buildAdmin } from "../src/admin/server.js";
+import { buildAdmin, startAdmin } from "../src/admin/server.js";
 import type { Config } from "../src/config/schema.js";
 import { deadLetterService } from "../src/dlq/service.js";
 import { ConnectorRegistry } from "../src/registry.js";
@@ -125,16 +125,16 @@ describe("the status page's dead letters, served", () => {
     });
   }
 
-  function admin() {
-    const deadLetters = service();
-    return buildAdmin({
+  function deps() {
+    return {
       registry: new Registry(),
       connectors: () => [],
       ready: () => true,
       status: { snapshot: () => snapshot } as unknown as StatusBoard,
-      deadLetters,
-    });
+      deadLetters: service(),
+    };
   }
+  const admin = () => buildAdmin(deps());
 
   it("renders the newest first, filtered, and each one's page; 404 for an unknown id", async () => {
     const lines = ["a", "b", "c"].map((id) =>
@@ -175,5 +175,39 @@ describe("the status page's dead letters, served", () => {
     ]);
     await rm(path);
     expect(ids(await service().newest({}, { limit: 9, bytes: 10 }))).toEqual([[], false]);
+  });
+
+  it("beyond loopback, serves dead letters only with the admin token; the rest stays open", async () => {
+    await writeFile(path, `${JSON.stringify(entry("secret-order"))}\n`);
+    const token = "a-token-of-sixteen-chars";
+    const server = await startAdmin({ ...deps(), token, host: "0.0.0.0", port: 0 });
+    const url = server.url.replace("0.0.0.0", "127.0.0.1");
+    try {
+      const bearer = { authorization: `Bearer ${token}` };
+      for (const path of [
+        "/api/dead-letters",
+        "/api/dead-letters/secret-order",
+        "/dead-letters/secret-order",
+      ]) {
+        const refused = await fetch(`${url}${path}`);
+        expect(refused.status, path).toBe(401);
+        expect(await refused.text()).toContain("dead letters beyond loopback need the admin token");
+        expect((await fetch(`${url}${path}`, { headers: bearer })).status, path).toBe(200);
+      }
+      // The page lists none on the server (it cannot send the token) and says why.
+      const page = await (await fetch(`${url}/`)).text();
+      expect(page).not.toContain("secret-order");
+      expect(page).toContain("beyond loopback, dead letters need the admin token");
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+    // On loopback (the default) they stay open.
+    const local = await startAdmin({ ...deps(), token, host: "127.0.0.1", port: 0 });
+    try {
+      expect((await fetch(`${local.url}/api/dead-letters`)).status).toBe(200);
+    } finally {
+      await local.close();
+    }
   });
 });

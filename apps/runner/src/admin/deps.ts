@@ -18,4 +18,9 @@ export interface AdminDeps {
   status?: StatusBoard;
   /** List, inspect and replay dead letters (`/api/dead-letters`); without it, 404. */
   deadLetters?: DeadLetterService;
+  /**
+   * Dead-letter reads need the token too (they hold the events): set when the admin server
+   * listens beyond loopback. The status page then lists none on the server.
+   */
+  guardDeadLetters?: boolean;
 }

@@ -48,7 +48,15 @@ export const pageRoutes: AdminRoutes = (app, deps) => {
     const filter = pageFilterOf(req.query);
     const deadLetters = {
       deadLetterFilter: filterFields(filter),
-      deadLetterRows: await newestRows(deps.deadLetters, filter, status),
+      deadLetterRows: deps.guardDeadLetters
+        ? deadLetterRows(
+            {
+              error:
+                "beyond loopback, dead letters need the admin token: type it in the replay form (with JavaScript) or use /api/dead-letters with Authorization: Bearer <admin.token>",
+            },
+            count(status),
+          )
+        : await newestRows(deps.deadLetters, filter, status),
     };
     return reply
       .type("text/html; charset=utf-8")
@@ -83,13 +91,18 @@ async function newestRows(
   filter: PageFilter,
   status: StatusSnapshot,
 ): Promise<string> {
-  const count = status.routes.reduce((n, r) => n + r.deadLettered, 0);
-  if (!service) return deadLetterRows({ error: "this daemon serves no dead-letter list" }, count);
+  if (!service)
+    return deadLetterRows({ error: "this daemon serves no dead-letter list" }, count(status));
   try {
     const newest = await service.newest(filter, NEWEST);
-    return deadLetterRows({ ...newest, bytes: NEWEST.bytes }, count);
+    return deadLetterRows({ ...newest, bytes: NEWEST.bytes }, count(status));
   } catch (error) {
     // The rest of the page still reads.
-    return deadLetterRows({ error: error instanceof Error ? error.message : String(error) }, count);
+    return deadLetterRows(
+      { error: error instanceof Error ? error.message : String(error) },
+      count(status),
+    );
   }
 }
+
+const count = (status: StatusSnapshot) => status.routes.reduce((n, r) => n + r.deadLettered, 0);

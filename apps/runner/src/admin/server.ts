@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
-import { requireTokenForChanges } from "./auth.js";
+import { requireToken } from "./auth.js";
 import { deadLettersRoutes } from "./dead-letters.js";
 import type { AdminDeps } from "./deps.js";
 import { eventsRoutes } from "./events.js";
@@ -18,7 +18,7 @@ export interface AdminServer {
  * A module of admin routes. Add one by writing `export const fooRoutes: AdminRoutes = (app, deps)
  * => { app.get("/api/foo", …) }` in its own file and listing it in ROUTES (or passing it in
  * `extraRoutes`). Requests other than GET/HEAD need `admin.token` (see auth.ts): a module's
- * POST routes are protected without asking.
+ * POST routes are protected without asking; so are dead-letter reads with `guardDeadLetters`.
  */
 export type AdminRoutes = (app: FastifyInstance, deps: AdminDeps) => void;
 
@@ -31,11 +31,22 @@ const ROUTES: readonly AdminRoutes[] = [
   deadLettersRoutes,
 ];
 
+/** The API's and the page's dead-letter paths: the events themselves. */
+const isDeadLetters = (path: string) =>
+  path === "/api/dead-letters" ||
+  path.startsWith("/api/dead-letters/") ||
+  path.startsWith("/dead-letters/");
+
+/** Whether an address is reachable from this host only. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Builds the admin app without listening (tests use `app.inject`). */
 export function buildAdmin(deps: AdminDeps, extraRoutes: readonly AdminRoutes[] = []) {
   // No fastify logger: requests carry the bearer token, and the daemon logs its own lines.
   const app = Fastify({ logger: false, forceCloseConnections: true });
-  requireTokenForChanges(app, deps.token);
+  requireToken(app, deps.token, (path) => deps.guardDeadLetters === true && isDeadLetters(path));
   for (const routes of [...ROUTES, ...extraRoutes]) routes(app, deps);
   app.setNotFoundHandler((req, reply) => {
     if (req.method !== "GET" && req.method !== "HEAD")
@@ -50,7 +61,8 @@ export async function startAdmin(
   deps: AdminDeps & { host: string; port: number },
   extraRoutes: readonly AdminRoutes[] = [],
 ): Promise<AdminServer> {
-  const app = buildAdmin(deps, extraRoutes);
+  // Beyond loopback, dead letters (the events themselves) are not for whoever can connect.
+  const app = buildAdmin({ guardDeadLetters: !isLoopback(deps.host), ...deps }, extraRoutes);
   await app.listen({ host: deps.host, port: deps.port });
   const { port } = app.server.address() as AddressInfo;
   const host = deps.host.includes(":") ? `[${deps.host}]` : deps.host;

@@ -118,7 +118,7 @@ export function configSchemaFor(registry: ConnectorRegistry) {
             .min(16, "use at least 16 characters")
             .optional()
             .describe(
-              "Bearer token that requests changing state (dead-letter replay) must send as `Authorization: Bearer <token>`; without it they are refused (401). Reads stay open. Use ${ENV_VAR}; never commit it.",
+              "Bearer token that requests changing state (dead-letter replay) must send as `Authorization: Bearer <token>`; without it they are refused (401). Reads stay open, but for dead letters when `host` is not a loopback address. Use ${ENV_VAR}; never commit it.",
             ),
         })
         .strict()
