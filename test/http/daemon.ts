@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import type { Emulator } from "@fgconnect/emulator";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { functiongraphOf } from "../harness/emulator-section.js";
 
 export interface HttpDaemon {
   daemon: DaemonProcess;
@@ -18,12 +19,7 @@ export async function startHttpDaemon(
 ): Promise<HttpDaemon> {
   const dir = workDir("fgc-http-");
   const config = {
-    functiongraph: {
-      endpoint: emulator.url,
-      projectId: emulator.projectId,
-      region: emulator.region,
-      auth: { type: "none" },
-    },
+    functiongraph: functiongraphOf(emulator),
     connectors: Object.fromEntries(
       Object.entries(connectors).map(([name, c]) => [
         name,

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Emulator } from "@fgconnect/emulator";
+import { functiongraphOf } from "../harness/emulator-section.js";
 
 const CLI = resolve(import.meta.dirname, "../../apps/runner/dist/cli.js");
 
@@ -30,12 +31,7 @@ export function daemonConfig(
   route: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
-    functiongraph: {
-      endpoint: emulator.url,
-      projectId: emulator.projectId,
-      region: emulator.region,
-      auth: { type: "none" },
-    },
+    functiongraph: functiongraphOf(emulator),
     connectors: Object.fromEntries(
       Object.entries(connectors).map(([name, c]) => [name, { type: "mqtt", ...c }]),
     ),

@@ -11,6 +11,7 @@ import type { MqttEvent } from "@fgconnect/mqtt";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { functiongraphOf } from "../harness/emulator-section.js";
 import { colorOf, type Deliveries } from "../harness/reload.js";
 import {
   OPTIONS_CHANGED,
@@ -41,12 +42,7 @@ afterAll(async () => {
 
 function config(base: string, phase: number): string {
   return JSON.stringify({
-    functiongraph: {
-      endpoint: emulator.url,
-      projectId: emulator.projectId,
-      region: emulator.region,
-      auth: { type: "none" },
-    },
+    functiongraph: functiongraphOf(emulator),
     connectors: {
       mq: {
         type: "mqtt",

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../harness/cli.js";
+import { functiongraphOf } from "../harness/emulator-section.js";
 import {
   brokerFixture,
   config,
@@ -104,12 +105,7 @@ async function deadLettered(n: number, format: "rich" | "native") {
     },
     {
       emulator: undefined,
-      functiongraph: {
-        endpoint: emulator.url,
-        projectId: emulator.projectId,
-        region: emulator.region,
-        auth: { type: "none" },
-      },
+      functiongraph: functiongraphOf(emulator),
     },
   );
   const daemon = await startIn(dir, text);

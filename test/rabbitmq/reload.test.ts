@@ -21,7 +21,7 @@ import {
   reloadsLogged,
   stream,
 } from "../harness/reload.js";
-import { brokerFixture, stopDaemon, uniqueName } from "./helpers.js";
+import { brokerFixture, DAEMON_CONNECTOR, stopDaemon, uniqueName } from "./helpers.js";
 
 const broker = brokerFixture();
 
@@ -58,10 +58,7 @@ function config(queue: string, phase: number): string {
     emulator: { functions: "./functions" },
     connectors: {
       mq: {
-        type: "rabbitmq",
-        url: "amqp://127.0.0.1:5672",
-        username: "guest",
-        password: "guest",
+        ...DAEMON_CONNECTOR,
         queues: [queue],
         prefetch: phase >= 3 ? 40 : 60,
       },

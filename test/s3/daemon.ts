@@ -1,6 +1,7 @@
 /** The fgconnect daemon config for an S3 connector delivering to the test's emulator. */
 import { join } from "node:path";
 import type { Emulator } from "@fgconnect/emulator";
+import { functiongraphOf } from "../harness/emulator-section.js";
 import type { S3ServerInfo } from "./global-setup.js";
 
 export function s3DaemonConfig(options: {
@@ -15,12 +16,7 @@ export function s3DaemonConfig(options: {
 }): string {
   const { emulator, server, dir } = options;
   const config = {
-    functiongraph: {
-      endpoint: emulator.url,
-      projectId: emulator.projectId,
-      region: emulator.region,
-      auth: { type: "none" },
-    },
+    functiongraph: functiongraphOf(emulator),
     connectors: {
       files: {
         type: "s3",

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { functiongraphOf } from "../harness/emulator-section.js";
 import { TEST_KAFKA_CLIENT } from "../harness/kafka/client-choice.js";
 import {
   createTopic,
@@ -83,12 +84,7 @@ describe("traces of Kafka records", () => {
       daemon = await startRunningDaemon(
         dir,
         JSON.stringify({
-          functiongraph: {
-            endpoint: emulator.url,
-            projectId: emulator.projectId,
-            region: emulator.region,
-            auth: { type: "none" },
-          },
+          functiongraph: functiongraphOf(emulator),
           connectors: {
             orders: {
               type: "kafka",

@@ -11,7 +11,9 @@ import mqtt from "mqtt";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { functiongraphOf } from "../harness/emulator-section.js";
 import { type Mosquitto, startMosquitto } from "../harness/mosquitto.js";
+import { DAEMON_CONNECTOR } from "../rabbitmq/helpers.js";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.js";
 import { producer, traceparent } from "./producer-context.js";
 
@@ -46,12 +48,7 @@ afterAll(async () => {
 
 function config(dir: string, connectors: Record<string, unknown>, routes: unknown[], more = {}) {
   return JSON.stringify({
-    functiongraph: {
-      endpoint: emulator.url,
-      projectId: emulator.projectId,
-      region: emulator.region,
-      auth: { type: "none" },
-    },
+    functiongraph: functiongraphOf(emulator),
     connectors,
     routes,
     deadLetter: { type: "file", path: join(dir, "dead-letter.jsonl"), fsync: false },
@@ -341,13 +338,7 @@ describe("traces of RabbitMQ messages (the shared broker)", () => {
         config(
           dir,
           {
-            mq: {
-              type: "rabbitmq",
-              url: "amqp://127.0.0.1:5672",
-              username: "guest",
-              password: "guest",
-              queues: [queue],
-            },
+            mq: { ...DAEMON_CONNECTOR, queues: [queue] },
           },
           [{ name: "amqp", from: "mq", to: [emulator.urnFor("ok")], mode: "sync" }],
           { telemetry: { otlp: { endpoint: receiver.url } } },
