@@ -1,8 +1,9 @@
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../harness/redis-server.js";
+import { until } from "../harness/until.js";
 import { engines, redisEngine, type TestEngine } from "./engines.js";
-import { Replicas, until } from "./replicas.js";
+import { Replicas } from "./replicas.js";
 
 const LEASE_MS = 2000;
 // The documented bound (leaseMs), plus room for a loaded machine.

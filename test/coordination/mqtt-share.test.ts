@@ -10,7 +10,7 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startDaemon, workDir } from "../harness/daemon.js";
 import { type Mosquitto, startMosquitto } from "../harness/mosquitto.js";
-import { until } from "./replicas.js";
+import { until } from "../harness/until.js";
 
 const MESSAGES = 600;
 const REPLICAS = ["fleet-0", "fleet-1"];

@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../harness/until.js";
 import { redisEngine, type TestEngine } from "./engines.js";
-import { Replicas, until } from "./replicas.js";
+import { Replicas } from "./replicas.js";
 
 /** The example plugin: a poller made single-active by the lease its services carry. */
 const EXAMPLE = resolve(import.meta.dirname, "../../examples/fgconnect-plugin-example");

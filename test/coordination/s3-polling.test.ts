@@ -9,8 +9,9 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type S3Server, startS3Proxy } from "../harness/s3-server.js";
+import { until } from "../harness/until.js";
 import { engines, type TestEngine } from "./engines.js";
-import { Replicas, until } from "./replicas.js";
+import { Replicas } from "./replicas.js";
 
 const LEASE_MS = 3000;
 const OBJECTS = 2000;

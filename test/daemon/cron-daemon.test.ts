@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { until } from "../harness/until.js";
 
 let emu: Emulator;
 /** Called when the slow function starts running. */
@@ -73,20 +74,12 @@ const start = async (dir: string, text: string) => {
 };
 const calls = (fn: string) =>
   emu.invocations.filter((i) => i.urn.includes(`:${fn}:`) && i.mode === "sync");
-const until = async (check: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 describe("the fgconnect daemon with a cron connector", () => {
   it("delivers timer events, serves health and metrics, and drains on SIGTERM", async () => {
     const dir = workDir();
     const before = calls("tick").length;
     const daemon = await start(dir, config("tick"));
-    await until(() => calls("tick").length >= before + 2);
+    await until(() => calls("tick").length >= before + 2, 10_000);
     const payload = calls("tick").at(-1)!.payload as Record<string, unknown>;
     expect(payload).toMatchObject({
       version: "v1.0",
@@ -148,7 +141,7 @@ describe("the fgconnect daemon with a cron connector", () => {
     const dir = workDir();
     const first = await start(dir, config("tick"));
     const before = calls("tick").length;
-    await until(() => calls("tick").length >= before + 2);
+    await until(() => calls("tick").length >= before + 2, 10_000);
     first.child.kill("SIGKILL");
     await first.exited;
     const state = JSON.parse(readFileSync(join(dir, "cron-state.json"), "utf8"));
@@ -161,7 +154,7 @@ describe("the fgconnect daemon with a cron connector", () => {
     const catchUp = await second.waitFor((l) => l.msg === "firing missed ticks");
     expect(catchUp).toMatchObject({ firing: 1, policy: "fire-once" });
     const caughtUpAt = catchUp.time as number;
-    await until(() => calls("tick").length >= afterKill + 2);
+    await until(() => calls("tick").length >= afterKill + 2, 10_000);
     const times = calls("tick")
       .slice(afterKill)
       .map((c) => new Date((c.payload as { time: string }).time).getTime());
@@ -186,6 +179,7 @@ describe("the fgconnect daemon with a cron connector", () => {
     const file = join(dir, "dead-letter.jsonl");
     await until(
       () => existsSync(file) && readFileSync(file, "utf8").trim().split("\n").length >= 2,
+      10_000,
     );
     const entry = JSON.parse(readFileSync(file, "utf8").split("\n")[0]!);
     expect(entry).toMatchObject({
@@ -242,7 +236,7 @@ routes:`,
     expect(body.connectors.devices!.connected).toBe(false);
     expect(body.connectors.devices!.detail).toMatch(/could not start: .*; retrying in \d+ s/);
     expect(body.connectors.ticks!.connected).toBe(true);
-    await until(() => calls("tick").length >= before + 2);
+    await until(() => calls("tick").length >= before + 2, 10_000);
     expect(daemon.child.exitCode).toBeNull();
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);

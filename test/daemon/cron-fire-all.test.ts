@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { until } from "../harness/until.js";
 
 let emu: Emulator;
 let daemon: DaemonProcess | undefined;
@@ -24,14 +25,6 @@ afterAll(async () => {
   if (daemon && daemon.child.exitCode === null) daemon.child.kill("SIGKILL");
   await emu.close();
 });
-
-const until = async (check: () => boolean, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe("a cron connector with misfire fire-all", () => {
   it("delivers every tick after a restart: the missed ones, then each one that came due meanwhile", async () => {
@@ -71,7 +64,7 @@ shutdown: { deadlineMs: 5000 }
         .map((i) => new Date((i.payload as { time: string }).time).getTime());
     const started = Date.now();
     // Eight missed ticks take over three seconds; wait for ticks well after that.
-    await until(() => delivered().some((t) => t >= started + 6000));
+    await until(() => delivered().some((t) => t >= started + 6000), 30_000);
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);
 

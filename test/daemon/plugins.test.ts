@@ -12,6 +12,7 @@ import {
   startRunningDaemon,
   workDir,
 } from "../harness/daemon.js";
+import { until } from "../harness/until.js";
 
 /** The example plugin package, built by `pnpm build`. */
 const EXAMPLE = resolve(import.meta.dirname, "../../examples/fgconnect-plugin-example");
@@ -75,14 +76,6 @@ const received = (fn: string) =>
   emu.invocations.filter((i) => i.urn.includes(`:${fn}:`) && !i.functionError);
 const watched = () =>
   received("watch").map((i) => (i.payload as { body: { version: number } }).body.version);
-
-const until = async (check: () => boolean, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** Runs `fgconnect <args>` to its end. */
 const cli = (args: string[]) =>

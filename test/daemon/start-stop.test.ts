@@ -1,6 +1,7 @@
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startDaemon, workDir } from "../harness/daemon.js";
+import { until } from "../harness/until.js";
 
 let emu: Emulator;
 const running: DaemonProcess[] = [];
@@ -18,14 +19,6 @@ afterEach(() => {
 afterAll(() => emu.close());
 
 const ticks = () => emu.invocations.filter((i) => i.urn.includes(":tick:"));
-const until = async (check: () => boolean, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 describe("the fgconnect daemon while it starts", () => {
   it("drains and exits 0 on SIGTERM while a broker that does not answer holds the start", async () => {
     const dir = workDir();

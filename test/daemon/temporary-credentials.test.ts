@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DaemonProcess, startRunningDaemon, workDir } from "../harness/daemon.js";
+import { until } from "../harness/until.js";
 
 // The emulator verifies every AK/SK signature against these pairs.
 const KEYS = {
@@ -37,14 +38,6 @@ const credentials = (access: keyof typeof KEYS, expiresAt: number) =>
   });
 
 const ticks = () => emu.invocations.filter((i) => i.urn.includes(":tick:"));
-const until = async (check: () => boolean, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 describe("temporary credentials in the daemon", () => {
   it("re-reads the credentials file before expiry; a broken file keeps the current keys and warns once", async () => {
     const dir = workDir();
@@ -73,7 +66,7 @@ admin: { port: 0 }
       { FGCONNECT_LOG_LEVEL: "info" },
     );
     running.push(daemon);
-    await until(() => ticks().length >= 1);
+    await until(() => ticks().length >= 1, 30_000);
 
     writeFileSync(file, "{ not json");
     const warned = await daemon.waitFor(
@@ -86,9 +79,9 @@ admin: { port: 0 }
     writeFileSync(file, credentials(AK2, Date.now() + 3_600_000));
     await daemon.waitFor((l) => l.msg === "temporary credentials refreshed", 30_000);
     // Past the first keys' expiry, ticks are still accepted: signed with the second keys.
-    await until(() => Date.now() > firstExpiry + 1_000);
+    await until(() => Date.now() > firstExpiry + 1_000, 30_000);
     const after = ticks().length;
-    await until(() => ticks().length >= after + 2);
+    await until(() => ticks().length >= after + 2, 30_000);
 
     expect(ticks().every((i) => i.status === 200)).toBe(true);
     const problems = daemon.lines.filter((l) => l.level >= 40);
