@@ -1,10 +1,11 @@
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { type Emulator, startEmulator } from "@fgconnect/emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../harness/cli.js";
 import {
   CLI,
   type DaemonProcess,
@@ -81,20 +82,6 @@ const watched = () =>
 const cli = (args: string[]) =>
   spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 30_000 });
 
-/**
- * Runs `fgconnect <args>` in `cwd` (where the daemon ran: its relative paths) without blocking
- * this process, whose emulator answers the invocations.
- */
-const cliAsync = (args: string[], cwd: string) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd, timeout: 30_000 },
-      (_e, stdout, stderr) => done({ status: child.exitCode, stdout, stderr }),
-    );
-  });
-
 describe("connector plugins", () => {
   it("loads the example plugin from a path relative to the config and delivers what it polls", async () => {
     const dir = workDir();
@@ -139,18 +126,18 @@ describe("connector plugins", () => {
     expect(entry.record.source).toBe("status");
 
     flakyFails = false;
-    const replay = await cliAsync(["dlq", "replay", "-c", file, "--id", entry.id], dir);
+    const replay = await runCli(["dlq", "replay", "-c", file, "--id", entry.id], dir);
     expect(replay.stderr).toBe("");
     expect(replay.stdout).toContain("replayed 1 of 1: 1 delivered");
-    expect(replay.status).toBe(0);
+    expect(replay.code).toBe(0);
     // The event the plugin's own format builds: { url, status, polledAt, body }.
     const events = received("flaky").map((i) => i.payload);
     expect(events).toEqual([
       { url: statusUrl, status: 200, polledAt: expect.any(String), body: { version: 7 } },
     ]);
     // Marked: a second replay sends nothing.
-    const again = await cliAsync(["dlq", "replay", "-c", file, "--id", entry.id], dir);
-    expect(again.status).toBe(0);
+    const again = await runCli(["dlq", "replay", "-c", file, "--id", entry.id], dir);
+    expect(again.code).toBe(0);
     expect(again.stderr).toContain("1 matching dead letter(s) already replayed");
     expect(received("flaky")).toHaveLength(1);
   });
