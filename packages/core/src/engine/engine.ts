@@ -79,11 +79,9 @@ export function createEngine(options: EngineOptions): Engine {
   // Every in-flight invocation listens on this one signal: far more than Node's default of 10.
   setMaxListeners(0, hardStop.signal);
   const live = new LiveRecords(clock);
-  /** Connectors a reconfigure is draining out, each with the table their records are in. */
+  /** Connectors a reconfigure is draining out (their pushes abandoned), with their old table. */
   const retiring = new Map<Connector, RouteTable>();
   const stopsUnderWay = new Map<Connector, Promise<void>>();
-  /** Leaving connectors from their pause on: what they push is abandoned (given back). */
-  const closed = new Set<Connector>();
   let state: EngineState = "created";
   const pauses = new SourcePauses(() => active, backpressure, limits, metrics, logger);
   let stopping: Promise<StopResult> | undefined;
@@ -124,12 +122,12 @@ export function createEngine(options: EngineOptions): Engine {
     shares: KeyShares | undefined,
     record: SourceRecord,
   ): Promise<RecordOutcome> {
-    if ((state !== "starting" && state !== "running") || closed.has(connector)) {
+    if ((state !== "starting" && state !== "running") || retiring.has(connector)) {
       metrics.abandoned(labels, 1);
       return Promise.resolve("abandoned");
     }
     metrics.received(labels);
-    // A leaving connector is closed as it is paused: its pushes never reach the old table.
+    // A leaving connector's pushes are abandoned above: none reaches its old table.
     const matched = table.router.match(connector.name, record);
     if (matched.length === 0) {
       metrics.unrouted(labels);
@@ -239,7 +237,6 @@ export function createEngine(options: EngineOptions): Engine {
     },
     retiring,
     stopsUnderWay,
-    closed,
     live,
     pauses,
     logger,

@@ -58,16 +58,15 @@ export interface ReconfigureHost {
   active: readonly Connector[];
   /** Puts a table of `routes` in force; returns the table it replaces. */
   swapTable(routes: readonly ResolvedRoute[]): RouteTable;
-  /** Connectors being drained out, each with the table their in-flight records are in. */
+  /**
+   * Connectors leaving, from the swap (their pause) until stopped, each with the table their
+   * in-flight records are in. What they push meanwhile (a source that reads on while paused, a
+   * delivery that arrives as it stops) is abandoned, so the source gives it back to be read
+   * again by its replacement.
+   */
   readonly retiring: Map<Connector, RouteTable>;
   /** Leaving connectors whose stop() is under way: a stop() of the engine waits for these. */
   readonly stopsUnderWay: Map<Connector, Promise<void>>;
-  /**
-   * Leaving connectors, from their pause on: what they push now (a source that reads on while
-   * paused, a delivery that arrives as it stops) is abandoned, so the source gives it back to
-   * be read again by its replacement.
-   */
-  readonly closed: Set<Connector>;
   readonly live: LiveRecords;
   readonly pauses: SourcePauses;
   readonly logger: Logger;
@@ -83,8 +82,9 @@ export async function applyReconfiguration(
   next: readonly ResolvedRoute[],
 ): Promise<ReconfigureResult> {
   const { leaving, joining } = sourcesDiff(host.active, change.connectors);
-  // The swap happens here, between two records: from now on pushes take the new routes,
-  // except those of leaving connectors, which keep the table they ran with until stopped.
+  // The swap happens here, between two records: from now on pushes take the new routes, but
+  // those of leaving connectors, which are abandoned; their records in flight finish in the
+  // table they ran with.
   const old = host.swapTable(next);
   for (const c of leaving) host.retiring.set(c, old);
   host.active = host.active.filter((c) => !leaving.includes(c));
@@ -118,11 +118,10 @@ export async function applyReconfiguration(
 /** Pauses a connector leaving in a reconfigure, lets its records finish, then stops it. */
 async function retire(host: ReconfigureHost, c: Connector, deadlineMs: number): Promise<number> {
   host.pauses.pause(c);
-  // As a stop of the engine does: only what was pushed before the pause is drained. A source
-  // that reads on while paused (MQTT) would otherwise keep the drain going until the deadline,
-  // which abandons records being delivered — and the replacement delivers them again. What it
-  // pushes from here is given back by its stop() and read again by its replacement.
-  host.closed.add(c);
+  // As a stop of the engine does, only what was pushed before the pause is drained (its pushes
+  // are abandoned while it is in `retiring`). A source that reads on while paused (MQTT) would
+  // otherwise keep the drain going until the deadline, which abandons records being delivered —
+  // and the replacement delivers them again.
   const drained = await host.live.drained(deadlineMs, c.name);
   if (!host.running()) return 0; // a stop came meanwhile: it finishes this connector
   let abandoned = 0;
@@ -144,6 +143,5 @@ async function retire(host: ReconfigureHost, c: Connector, deadlineMs: number): 
   await stopped;
   host.stopsUnderWay.delete(c);
   host.retiring.delete(c);
-  host.closed.delete(c);
   return abandoned;
 }
